@@ -19,8 +19,10 @@ pub struct Token {
 pub enum Origin {
     /// Tokens `first .. first + len` of the token stream (len 0 with a boundary marker).
     Tokens { first: u32, len: u8 },
-    /// A named lexicon cue (an index into the cue name table).
-    Cue(u16),
+    /// A lexicon hit (an index into the message's hit list).
+    Cue(u32),
+    /// A message-level feature with a fixed name.
+    Meta(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,3 +17,11 @@ pub mod tone;
 pub mod types;
 
 pub use types::*;
+
+pub mod analyzer;
+pub mod extract;
+pub mod metrics;
+pub mod train;
+
+pub use analyzer::{Analyzer, HeadScores};
+pub mod conversation;

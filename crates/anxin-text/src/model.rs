@@ -91,8 +91,7 @@ impl LinearModel {
     /// Adds `value × row(bucket)` for every feature into `acc` (length `stride`), unscaled; call
     /// [`Self::finish`] afterwards.
     #[inline]
-    pub fn accumulate(&self, buckets: impl Iterator<Item = u32>, value: f32, acc: &mut [i64]) {
-        let _ = value;
+    pub fn accumulate(&self, buckets: impl Iterator<Item = u32>, acc: &mut [i64]) {
         for b in buckets {
             let row = &self.weights[b as usize * self.stride..][..self.stride];
             for (a, w) in acc.iter_mut().zip(row) {

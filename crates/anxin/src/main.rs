@@ -1,1 +1,186 @@
-fn main() {}
+//! `anxin`: the command-line entry point (text analysis, evaluation, training and benchmarks today; the server
+//! joins it as the platform grows).
+
+mod bench;
+mod labelled;
+mod train;
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anxin_text::metrics;
+use anxin_text::{Analyzer, ComplaintType, Emotion, Polarity};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "anxin", version, about = "Anxin (安心): emotion-aware customer service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse customer messages (arguments, or one message per line on stdin); prints JSON Lines.
+    Analyze {
+        /// Messages to analyse; without any, reads one message per line from stdin.
+        text: Vec<String>,
+        /// Pretty-print each JSON object.
+        #[arg(long)]
+        pretty: bool,
+        /// Treat the messages as one conversation and print its trajectory and complaint risk after them.
+        #[arg(long)]
+        conversation: bool,
+    },
+    /// Check the tone of an agent's draft reply before it is sent.
+    CheckReply {
+        /// The agent's draft.
+        draft: String,
+        /// The customer's last message (context for what the reply needs).
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Evaluate a model task on a labelled CSV file (header with `label` and `text`).
+    Eval {
+        #[arg(long, value_enum)]
+        task: Task,
+        #[arg(long)]
+        data: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Column holding the gold label.
+        #[arg(long, default_value = "label")]
+        label_column: String,
+    },
+    /// Train the models from the public data and our written texts; writes models/anxin-text.model.
+    Train(train::TrainArgs),
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Task {
+    Sentiment,
+    Emotion,
+    Complaint,
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Analyze { text, pretty, conversation } => analyze(text, pretty, conversation),
+        Command::CheckReply { draft, customer, pretty } => {
+            let _ = (draft, customer, pretty);
+            bail!("check-reply is not available yet")
+        }
+        Command::Eval { task, data, json, label_column } => eval(task, &data, json, &label_column),
+        Command::Train(args) => train::run(args),
+        Command::Bench { what } => bench::run(what),
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, value)?;
+    } else {
+        serde_json::to_writer(&mut out, value)?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+fn analyze(texts: Vec<String>, pretty: bool, conversation: bool) -> Result<()> {
+    let analyzer = Analyzer::embedded()?;
+    let mut analyses = Vec::new();
+    let mut handle = |text: &str| -> Result<()> {
+        let analysis = analyzer.analyze(text);
+        print_json(&analysis, pretty)?;
+        if conversation {
+            analyses.push(analysis);
+        }
+        Ok(())
+    };
+    if texts.is_empty() {
+        let stdin = std::io::stdin();
+        let mut reader = stdin.lock();
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).context("cannot read stdin")? == 0 {
+                break;
+            }
+            number += 1;
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            match std::str::from_utf8(&line) {
+                Ok(text) => handle(text)?,
+                // One bad line must not lose the others: report it and go on.
+                Err(e) => {
+                    eprintln!("error: stdin line {number} is not valid UTF-8 (byte {}); skipped", e.valid_up_to());
+                    print_json(&serde_json::json!({"error": "invalid_utf8", "line": number}), pretty)?;
+                }
+            }
+        }
+    } else {
+        for text in &texts {
+            handle(text)?;
+        }
+    }
+    if conversation {
+        print_json(&serde_json::json!({"conversation": analyzer.conversation(&analyses)}), pretty)?;
+    }
+    Ok(())
+}
+
+fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str) -> Result<()> {
+    let analyzer = Analyzer::embedded()?;
+    let rows = labelled::read(path, label_column)?;
+    let (name, labels): (&str, Vec<&str>) = match task {
+        Task::Sentiment => ("sentiment", Polarity::ALL.iter().map(|p| p.as_str()).collect()),
+        Task::Emotion => ("emotion", Emotion::ALL.iter().map(|p| p.as_str()).collect()),
+        Task::Complaint => ("complaint", ComplaintType::ALL.iter().map(|p| p.as_str()).collect()),
+    };
+    let mut pairs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(gold) = labels.iter().position(|l| *l == row.label) else {
+            bail!(
+                "{}: line {}: unknown {name} label `{}` (expected one of: {})",
+                path.display(),
+                row.line,
+                row.label,
+                labels.join(", ")
+            );
+        };
+        let predicted = match task {
+            Task::Sentiment => analyzer.predict_sentiment(&row.text).index(),
+            Task::Emotion => analyzer.predict_emotion(&row.text).index(),
+            Task::Complaint => analyzer.predict_complaint(&row.text).index(),
+        };
+        pairs.push((gold, predicted));
+    }
+    let report = metrics::report(&labels, &pairs);
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        value["task"] = serde_json::json!(name);
+        print_json(&value, false)
+    } else {
+        println!("task = {name}\n{}", report.to_text());
+        Ok(())
+    }
+}

@@ -1,0 +1,342 @@
+//! The analyser: runs extraction once per message and turns the model heads, lexicon and rules into a
+//! [`MessageAnalysis`].
+
+use std::cell::RefCell;
+
+use crate::extract::{self, Extracted, FEATURE_FINGERPRINT};
+use crate::lexicon::CueCounts;
+use crate::model::{LinearModel, ModelError, softmax};
+use crate::normalize::{self, Normalized};
+use crate::types::*;
+use crate::{pii, signals};
+
+/// Head names, shared with training.
+pub const HEAD_SENTIMENT: &str = "sentiment";
+pub const HEAD_EMOTION: &str = "emotion";
+pub const HEAD_EMOTION_SHOP: &str = "emotion_shop";
+pub const HEAD_COMPLAINT: &str = "complaint";
+pub const HEAD_DOMAIN: &str = "domain";
+
+/// How many features an explanation lists.
+const EXPLAIN_TOP: usize = 5;
+
+#[derive(Debug)]
+pub struct Analyzer {
+    model: LinearModel,
+    sentiment: usize,
+    emotion: usize,
+    emotion_shop: usize,
+    complaint: usize,
+    domain: usize,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(Extracted, Vec<i64>, Vec<f32>)> = RefCell::new(Default::default());
+}
+
+/// The raw probabilities of every head for one message (what evaluation and calibration look at).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadScores {
+    pub positive: f32,
+    pub emotion: [f32; 5],
+    /// The two emotion heads before mixing by domain.
+    pub emotion_general: [f32; 5],
+    pub emotion_shop: [f32; 5],
+    pub complaint: [f32; 8],
+    /// Probability that the message comes from shopping / delivery service rather than social chat.
+    pub shop: f32,
+    pub counts: CueCounts,
+    pub exclamations: u32,
+    pub questions: u32,
+}
+
+impl Analyzer {
+    /// Loads a model, checking that it was trained with this build's feature extractor.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let model = LinearModel::from_bytes(bytes)?;
+        Self::from_model(model)
+    }
+
+    pub fn from_model(model: LinearModel) -> Result<Self, ModelError> {
+        if model.feature_fingerprint != *FEATURE_FINGERPRINT {
+            return Err(ModelError::FeatureMismatch { model: model.feature_fingerprint, code: *FEATURE_FINGERPRINT });
+        }
+        let offset = |name: &str, classes: usize| -> Result<usize, ModelError> {
+            let head = model.head(name).ok_or_else(|| ModelError::Invalid(format!("missing head {name}")))?;
+            if head.classes.len() != classes {
+                return Err(ModelError::Invalid(format!("head {name} has {} classes", head.classes.len())));
+            }
+            Ok(head.offset)
+        };
+        normalize::warm_up();
+        Ok(Self {
+            sentiment: offset(HEAD_SENTIMENT, 2)?,
+            emotion: offset(HEAD_EMOTION, 5)?,
+            emotion_shop: offset(HEAD_EMOTION_SHOP, 5)?,
+            complaint: offset(HEAD_COMPLAINT, 8)?,
+            domain: offset(HEAD_DOMAIN, 2)?,
+            model,
+        })
+    }
+
+    pub fn model(&self) -> &LinearModel {
+        &self.model
+    }
+
+    fn with_scratch<R>(&self, text: &str, f: impl FnOnce(&Normalized, &Extracted, &[f32]) -> R) -> R {
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (ex, acc, logits) = &mut *guard;
+            let norm = Normalized::new(text);
+            extract::extract(&norm, self.model.bits, ex);
+            acc.clear();
+            acc.resize(self.model.stride, 0);
+            logits.resize(self.model.stride, 0.0);
+            self.model.accumulate(ex.features.iter().map(|f| f.bucket), acc);
+            let value = 1.0 / (ex.features.len().max(1) as f32).sqrt();
+            self.model.finish(acc, value, logits);
+            f(&norm, ex, logits)
+        })
+    }
+
+    fn head_scores(&self, ex: &Extracted, logits: &[f32]) -> HeadScores {
+        let mut sentiment = [logits[self.sentiment], logits[self.sentiment + 1]];
+        softmax(&mut sentiment);
+        let mut general = [0f32; 5];
+        general.copy_from_slice(&logits[self.emotion..self.emotion + 5]);
+        softmax(&mut general);
+        let mut shop_emotion = [0f32; 5];
+        shop_emotion.copy_from_slice(&logits[self.emotion_shop..self.emotion_shop + 5]);
+        softmax(&mut shop_emotion);
+        let mut domain = [logits[self.domain], logits[self.domain + 1]];
+        softmax(&mut domain);
+        let shop = domain[1];
+        // Sharpened domain weight: a message that is only vaguely about shopping keeps the general head.
+        let w = shop * shop * shop / (shop * shop * shop + (1.0 - shop) * (1.0 - shop) * (1.0 - shop));
+        let mut emotion = [0f32; 5];
+        for i in 0..5 {
+            emotion[i] = w * shop_emotion[i] + (1.0 - w) * general[i];
+        }
+        let mut complaint = [0f32; 8];
+        complaint.copy_from_slice(&logits[self.complaint..self.complaint + 8]);
+        softmax(&mut complaint);
+        HeadScores {
+            positive: sentiment[1],
+            emotion,
+            emotion_general: general,
+            emotion_shop: shop_emotion,
+            complaint,
+            shop,
+            counts: ex.counts,
+            exclamations: ex.exclamations,
+            questions: ex.questions,
+        }
+    }
+
+    /// The raw head probabilities of a message.
+    pub fn scores(&self, text: &str) -> HeadScores {
+        self.with_scratch(text, |_, ex, logits| self.head_scores(ex, logits))
+    }
+
+    /// Binary sentiment as review data labels it.
+    pub fn predict_sentiment(&self, text: &str) -> Polarity {
+        if self.scores(text).positive >= 0.5 { Polarity::Positive } else { Polarity::Negative }
+    }
+
+    pub fn predict_emotion(&self, text: &str) -> Emotion {
+        argmax_label(Emotion::ALL, &self.scores(text).emotion)
+    }
+
+    /// The most likely complaint type, assuming the text is a complaint.
+    pub fn predict_complaint(&self, text: &str) -> ComplaintType {
+        argmax_label(ComplaintType::ALL, &self.scores(text).complaint)
+    }
+
+    /// Analyses one customer message.
+    pub fn analyze(&self, text: &str) -> MessageAnalysis {
+        self.with_scratch(text, |norm, ex, logits| {
+            let scores = self.head_scores(ex, logits);
+            let signals = signals::detect(text, norm);
+            let pii_spans = pii::detect(text, norm);
+            let masked = pii::mask(text, &pii_spans);
+            let label = argmax_label(Emotion::ALL, &scores.emotion);
+            let intensity = intensity(label, &scores, &signals, norm.char_len());
+            let valence = valence(&scores);
+            let complaint = complaint(&scores, label, &signals);
+            let explain = self.explain(label, norm, ex);
+            MessageAnalysis {
+                language: language(norm),
+                emotion: EmotionResult { label, scores: EmotionScores::from_array(scores.emotion), intensity },
+                sentiment: SentimentResult {
+                    valence,
+                    label: if scores.positive >= 0.5 { Polarity::Positive } else { Polarity::Negative },
+                },
+                complaint,
+                signals,
+                pii: PiiReport { spans: pii_spans, masked },
+                explain,
+            }
+        })
+    }
+
+    /// The features that pushed the chosen emotion the most, relative to the other emotions.
+    fn explain(&self, label: Emotion, norm: &Normalized, ex: &Extracted) -> Vec<Explanation> {
+        let value = 1.0 / (ex.features.len().max(1) as f32).sqrt();
+        // Cap the work on very long input: the first features are as explanatory as any.
+        let mut contributions: Vec<(f32, usize)> = ex
+            .features
+            .iter()
+            .take(4096)
+            .enumerate()
+            .map(|(i, f)| {
+                let mut mean = 0.0;
+                let mut mix = [0f32; 2];
+                for (k, offset) in [self.emotion, self.emotion_shop].into_iter().enumerate() {
+                    let chosen = self.model.weight(f.bucket, offset + label.index());
+                    let avg: f32 = (0..5).map(|j| self.model.weight(f.bucket, offset + j)).sum::<f32>() / 5.0;
+                    mix[k] = chosen - avg;
+                }
+                mean += (mix[0] + mix[1]) / 2.0;
+                (mean * value, i)
+            })
+            .filter(|(w, _)| *w > 0.0)
+            .collect();
+        contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut out: Vec<Explanation> = Vec::with_capacity(EXPLAIN_TOP);
+        for (weight, i) in contributions {
+            let feature = extract::describe(&ex.features[i], ex, norm);
+            if feature.trim().is_empty() {
+                continue;
+            }
+            let full = out.len() >= EXPLAIN_TOP;
+            match out.iter_mut().find(|e| e.feature == feature) {
+                Some(existing) => existing.weight += weight,
+                None if !full => out.push(Explanation { feature, weight }),
+                None => {}
+            }
+        }
+        for e in &mut out {
+            e.weight = (e.weight * 1000.0).round() / 1000.0;
+        }
+        out
+    }
+}
+
+fn argmax_label<T: Copy>(labels: &[T], probs: &[f32]) -> T {
+    let best = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
+    labels[best]
+}
+
+/// Valence in [−1, 1]: the sentiment head's polarity, softened towards 0 when the emotion head sees neutrality.
+fn valence(scores: &HeadScores) -> f32 {
+    let polar = 2.0 * scores.positive - 1.0;
+    let neutral = scores.emotion[Emotion::Neutral.index()];
+    (polar * (1.0 - 0.5 * neutral)).clamp(-1.0, 1.0)
+}
+
+/// Intensity in [0, 1]: confidence in a non-neutral emotion, raised by intensifiers, punctuation bursts,
+/// shouting, profanity and threats, lowered by softeners ("有点"). A documented rule, not a trained model: there
+/// is no public intensity-labelled data for customer service.
+fn intensity(label: Emotion, scores: &HeadScores, signals: &[Signal], chars: usize) -> f32 {
+    if chars == 0 {
+        return 0.0;
+    }
+    let non_neutral = 1.0 - scores.emotion[Emotion::Neutral.index()];
+    let mut raw = 0.9 * non_neutral * scores.emotion[label.index()].max(0.3);
+    let c = &scores.counts;
+    raw += 0.18 * c.intensifiers.min(3.0);
+    raw += 0.12 * c.emotion[Emotion::Anger.index()].min(3.0);
+    raw += match scores.exclamations {
+        0 => 0.0,
+        1 => 0.08,
+        2 => 0.2,
+        _ => 0.35,
+    };
+    if scores.questions >= 3 {
+        raw += 0.15;
+    }
+    for s in signals {
+        raw += match s.kind {
+            SignalKind::Profanity => 0.35,
+            SignalKind::Shouting => 0.2,
+            SignalKind::Regulator | SignalKind::Legal | SignalKind::Media => 0.3,
+            SignalKind::PlatformComplaint => 0.2,
+            SignalKind::Urgency | SignalKind::RepeatedContact => 0.12,
+        };
+    }
+    raw -= 0.2 * c.softeners.min(2.0);
+    if label == Emotion::Neutral {
+        raw *= 0.4;
+    }
+    let value = 1.0 - (-raw.max(0.0) * 1.3).exp();
+    (value * 1000.0).round() / 1000.0
+}
+
+/// A message is a complaint when it is negative and either names something complainable (lexicon) or the
+/// complaint head is confident; otherwise `None`.
+fn complaint(scores: &HeadScores, label: Emotion, signals: &[Signal]) -> Option<ComplaintResult> {
+    let negative = scores.positive < 0.5 || label.is_negative();
+    let cue_total: f32 = scores.counts.complaint.iter().sum();
+    let threat = signals.iter().any(|s| s.kind.is_escalation_threat());
+    let top = scores.complaint.iter().copied().fold(0.0, f32::max);
+    if label == Emotion::Satisfied && scores.positive > 0.7 && !threat {
+        return None;
+    }
+    if !(negative && (cue_total > 0.0 || threat || top > 0.6)) {
+        return None;
+    }
+    let best = argmax_label(ComplaintType::ALL, &scores.complaint);
+    Some(ComplaintResult { label: best, scores: ComplaintScores::from_array(scores.complaint) })
+}
+
+/// Script of a message: Latin-only is English, CJK with folded characters is Traditional, both scripts in
+/// substantial amounts is mixed.
+fn language(norm: &Normalized) -> Language {
+    let cjk = norm.cjk_chars;
+    let latin = norm.latin_letters;
+    if cjk == 0 && latin > 0 {
+        return Language::En;
+    }
+    if cjk == 0 {
+        return Language::ZhHans;
+    }
+    // A Latin word of 3+ letters weighs like about two characters of Chinese.
+    if latin >= 6 && (latin as f32) > cjk as f32 * 0.8 {
+        return Language::Mixed;
+    }
+    if norm.traditional_chars * 10 >= cjk.max(1) && norm.traditional_chars >= 1 {
+        Language::ZhHant
+    } else {
+        Language::ZhHans
+    }
+}
+
+#[cfg(embedded_model)]
+static EMBEDDED_BYTES: Option<&[u8]> = Some(include_bytes!("../../../models/anxin-text.model"));
+#[cfg(not(embedded_model))]
+static EMBEDDED_BYTES: Option<&[u8]> = None;
+
+static EMBEDDED: std::sync::LazyLock<Result<Analyzer, ModelError>> = std::sync::LazyLock::new(|| match EMBEDDED_BYTES {
+    Some(bytes) => Analyzer::from_bytes(bytes),
+    None => Err(ModelError::Invalid("no model is embedded in this build; run `anxin train`".into())),
+});
+
+impl Analyzer {
+    /// The model shipped inside the binary (`models/anxin-text.model`), loaded once.
+    pub fn embedded() -> Result<&'static Analyzer, ModelError> {
+        EMBEDDED.as_ref().map_err(Clone::clone)
+    }
+}
+
+impl Analyzer {
+    /// Trajectory and complaint risk of a conversation, from its customer messages' analyses (oldest first).
+    pub fn conversation(&self, messages: &[MessageAnalysis]) -> ConversationAnalysis {
+        crate::conversation::analyze(messages)
+    }
+
+    /// Analyses a conversation from its customer messages (oldest first).
+    pub fn analyze_conversation<S: AsRef<str>>(&self, messages: &[S]) -> ConversationAnalysis {
+        let analyses: Vec<MessageAnalysis> = messages.iter().map(|m| self.analyze(m.as_ref())).collect();
+        self.conversation(&analyses)
+    }
+}

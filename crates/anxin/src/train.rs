@@ -1,0 +1,319 @@
+//! `anxin train`: assembles the training sets from the public data (`--data-dir`) and our written texts
+//! (`--written-dir`), trains every head, prints dev metrics and writes the model plus a metrics file.
+//!
+//! Splits are deterministic: files without a dev part lose a hash-selected 10% to a held-out dev slice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anxin_text::features::{hash_bytes, mix};
+use anxin_text::train::{self, Example, HeadData, TrainConfig};
+use anxin_text::{Analyzer, ComplaintType, Emotion, Polarity, metrics};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::labelled::{self, Row};
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// The public data folder (see its README: sentiment/ and emotion/).
+    #[arg(long, default_value = "../shared/data")]
+    data_dir: PathBuf,
+    /// Our own written, labelled texts (complaints-train.csv / complaints-dev.csv).
+    #[arg(long, default_value = "data/written")]
+    written_dir: PathBuf,
+    /// Output folder for anxin-text.model and dev-metrics.json.
+    #[arg(long, default_value = "models")]
+    out: PathBuf,
+    /// Hash bits of the feature table (2^bits rows).
+    #[arg(long, default_value_t = 19)]
+    bits: u32,
+    #[arg(long, default_value_t = 6)]
+    epochs: usize,
+    #[arg(long, default_value_t = 20261125)]
+    seed: u64,
+    /// AdaGrad learning rate.
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
+    learning_rate: f32,
+    /// L2 penalty per update.
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    l2: f32,
+}
+
+/// A labelled file with its short source name.
+struct Source {
+    name: &'static str,
+    rows: Vec<Row>,
+}
+
+fn load(dir: &Path, file: &str, name: &'static str, label_column: &str) -> Result<Source> {
+    let rows = labelled::read(&dir.join(file), label_column)?;
+    Ok(Source { name, rows })
+}
+
+/// Deterministic 10% dev split by text hash.
+fn is_dev(text: &str) -> bool {
+    mix(hash_bytes(text.as_bytes()) ^ 0xD5) % 10 == 0
+}
+
+fn split(source: Source) -> (Source, Source) {
+    let (dev, train): (Vec<Row>, Vec<Row>) = source.rows.into_iter().partition(|r| is_dev(&r.text));
+    (Source { name: source.name, rows: train }, Source { name: source.name, rows: dev })
+}
+
+fn parse_label<T: Copy>(all: &[T], as_str: impl Fn(T) -> &'static str, row: &Row, source: &str) -> Result<usize> {
+    all.iter()
+        .position(|l| as_str(*l) == row.label)
+        .with_context(|| format!("{source}: line {}: unknown label `{}`", row.line, row.label))
+}
+
+/// The sentiment head's class index (negative = 0, positive = 1).
+fn polarity(row: &Row, source: &str) -> Result<usize> {
+    match Polarity::parse(&row.label) {
+        Some(Polarity::Negative) => Ok(0),
+        Some(Polarity::Positive) => Ok(1),
+        None => bail!("{source}: line {}: unknown label `{}`", row.line, row.label),
+    }
+}
+
+fn emotion(row: &Row, source: &str) -> Result<usize> {
+    parse_label(Emotion::ALL, Emotion::as_str, row, source)
+}
+
+/// Weight so that each source counts like `target` examples in total (a square-root compromise between equal
+/// sources and equal examples).
+fn source_weight(n: usize, target: f32) -> f32 {
+    if n == 0 { 0.0 } else { (target / n as f32).sqrt().clamp(0.3, 3.0) }
+}
+
+/// Class weights that balance a head's classes (inverse frequency raised to `power`: 1 = fully balanced),
+/// applied in place.
+fn balance(examples: &mut [Example], classes: usize, power: f32) {
+    let mut mass = vec![0f32; classes];
+    for e in examples.iter() {
+        mass[e.label] += e.weight;
+    }
+    let total: f32 = mass.iter().sum();
+    for e in examples.iter_mut() {
+        let share = mass[e.label] / total;
+        e.weight *= (1.0 / (classes as f32 * share.max(1e-6))).powf(power);
+    }
+}
+
+fn balance_power() -> f32 {
+    std::env::var("ANXIN_BALANCE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0)
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let data = &args.data_dir;
+    if !data.join("sentiment").is_dir() || !data.join("emotion").is_dir() {
+        bail!("{} does not look like the training data folder (expected sentiment/ and emotion/)", data.display());
+    }
+    let sent = data.join("sentiment");
+    let emo = data.join("emotion");
+    eprintln!("reading {} …", data.display());
+    let shopping = load(&sent, "online_shopping_10_cats-train.csv", "online_shopping", "label")?;
+    let shopping_dev = load(&sent, "online_shopping_10_cats-dev.csv", "online_shopping", "label")?;
+    let waimai = load(&sent, "waimai_10k-train.csv", "waimai", "label")?;
+    let waimai_dev = load(&sent, "waimai_10k-dev.csv", "waimai", "label")?;
+    let (nlpcc14, nlpcc14_dev) = split(load(&sent, "nlpcc2014_sc-train.csv", "nlpcc2014", "label")?);
+    let (chat, chat_dev) = split(load(&sent, "chat_xs-train.csv", "chat_xs", "label")?);
+    let nlpcc13 = load(&emo, "nlpcc2013-train.csv", "nlpcc2013", "label")?;
+    let virus = load(&emo, "smp2020_ewect_virus-train.csv", "smp2020_virus", "label")?;
+    let cped = load(&emo, "cped-train.csv", "cped", "label")?;
+    let weibo_dev = load(&emo, "smp2020_ewect_usual-dev.csv", "smp2020_usual", "label")?;
+    let written_train = args.written_dir.join("complaints-train.csv");
+    let (written, written_complaint) = if written_train.exists() {
+        (
+            load(&args.written_dir, "complaints-train.csv", "written", "label")?,
+            load(&args.written_dir, "complaints-train.csv", "written", "complaint")?,
+        )
+    } else {
+        eprintln!("warning: {} is missing; training without our written texts", written_train.display());
+        (Source { name: "written", rows: Vec::new() }, Source { name: "written", rows: Vec::new() })
+    };
+
+    // Sentiment: every review and chat source.
+    let mut sentiment = Vec::new();
+    for s in [&shopping, &waimai, &nlpcc14, &chat] {
+        let w = source_weight(s.rows.len(), 20_000.0);
+        for r in &s.rows {
+            sentiment.push(Example { text: r.text.clone(), label: polarity(r, s.name)?, weight: w });
+        }
+    }
+    for r in &written.rows {
+        let label = emotion(r, "written")?;
+        let polar = if Emotion::ALL[label] == Emotion::Satisfied { 1 } else { 0 };
+        if Emotion::ALL[label] != Emotion::Neutral {
+            sentiment.push(Example { text: r.text.clone(), label: polar, weight: 2.0 });
+        }
+    }
+
+    // General emotion: Weibo and TV-series dialogue (gold).
+    let mut general = Vec::new();
+    for s in [&nlpcc13, &virus, &cped] {
+        let w = source_weight(s.rows.len(), 12_000.0);
+        for r in &s.rows {
+            general.push(Example { text: r.text.clone(), label: emotion(r, s.name)?, weight: w });
+        }
+    }
+    balance(&mut general, 5, balance_power());
+
+    // Shopping emotion: silver labels on reviews (negatives by cue rules, positives as satisfied) + our texts.
+    let mut shop_emotion = Vec::new();
+    let mut complaint = Vec::new();
+    let mut silver_stats: BTreeMap<String, usize> = BTreeMap::new();
+    for s in [&shopping, &waimai, &nlpcc14] {
+        let w = source_weight(s.rows.len(), 15_000.0);
+        for (i, r) in s.rows.iter().enumerate() {
+            if polarity(r, s.name)? == 0 {
+                if let Some(e) = train::silver_negative_emotion(&r.text) {
+                    *silver_stats.entry(format!("emotion:{e}")).or_default() += 1;
+                    shop_emotion.push(Example { text: r.text.clone(), label: e.index(), weight: w });
+                }
+                if let Some(c) = train::silver_complaint(&r.text) {
+                    *silver_stats.entry(format!("complaint:{c}")).or_default() += 1;
+                    complaint.push(Example { text: r.text.clone(), label: c.index(), weight: w });
+                }
+            } else if i % 3 == 0 {
+                shop_emotion.push(Example { text: r.text.clone(), label: Emotion::Satisfied.index(), weight: w });
+            }
+        }
+    }
+    for r in &written.rows {
+        shop_emotion.push(Example { text: r.text.clone(), label: emotion(r, "written")?, weight: 4.0 });
+    }
+    for r in &written_complaint.rows {
+        if r.label == "none" {
+            continue;
+        }
+        let label = parse_label(ComplaintType::ALL, ComplaintType::as_str, r, "written")?;
+        complaint.push(Example { text: r.text.clone(), label, weight: 4.0 });
+    }
+    balance(&mut shop_emotion, 5, balance_power());
+    balance(&mut complaint, 8, 0.5);
+    for (k, v) in &silver_stats {
+        eprintln!("silver {k}: {v}");
+    }
+
+    // Domain: shopping/delivery texts vs social posts and chit-chat.
+    let mut domain = Vec::new();
+    for s in [&shopping, &waimai, &nlpcc14, &written] {
+        for (i, r) in s.rows.iter().enumerate() {
+            if s.name == "written" || i % 2 == 0 {
+                domain.push(Example { text: r.text.clone(), label: 1, weight: 1.0 });
+            }
+        }
+    }
+    for s in [&nlpcc13, &virus, &cped, &chat] {
+        for r in &s.rows {
+            domain.push(Example { text: r.text.clone(), label: 0, weight: 1.0 });
+        }
+    }
+    balance(&mut domain, 2, 1.0);
+
+    let layout = train::head_layout();
+    let sets = [sentiment, general, shop_emotion, complaint, domain];
+    let heads: Vec<HeadData> = layout
+        .into_iter()
+        .zip(sets)
+        .map(|((name, classes), examples)| HeadData { name: name.to_string(), classes, examples })
+        .collect();
+    for h in &heads {
+        eprintln!("head {:<14} {:>7} examples", h.name, h.examples.len());
+    }
+
+    let config = TrainConfig {
+        bits: args.bits,
+        epochs: args.epochs,
+        seed: args.seed,
+        learning_rate: args.learning_rate,
+        l2: args.l2,
+    };
+    let bar = ProgressBar::new(1);
+    bar.set_style(ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}").expect("valid template"));
+    let model = train::train(&heads, config, &mut |name, done, total| {
+        bar.set_message(name.to_string());
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+
+    let bytes = model.to_bytes();
+    let analyzer = Analyzer::from_bytes(&bytes)?;
+    let mut report = BTreeMap::new();
+    let sentiment_dev = [
+        ("online_shopping_10_cats-dev", &shopping_dev),
+        ("waimai_10k-dev", &waimai_dev),
+        ("nlpcc2014_sc-heldout10", &nlpcc14_dev),
+        ("chat_xs-heldout10", &chat_dev),
+    ];
+    println!("{:<36}{:>8}{:>10}{:>10}", "dev set", "n", "accuracy", "macro_f1");
+    for (name, s) in sentiment_dev {
+        let pairs: Vec<(usize, usize)> = s
+            .rows
+            .iter()
+            .map(|r| Ok((polarity(r, name)?, usize::from(analyzer.predict_sentiment(&r.text) == Polarity::Positive))))
+            .collect::<Result<_>>()?;
+        let r = metrics::report(&["negative", "positive"], &pairs);
+        println!("{:<36}{:>8}{:>10.4}{:>10.4}", format!("sentiment {name}"), r.n, r.accuracy, r.macro_f1);
+        report.insert(format!("sentiment/{name}"), r);
+    }
+    let emotion_labels: Vec<&str> = Emotion::ALL.iter().map(|e| e.as_str()).collect();
+    let complaint_labels: Vec<&str> = ComplaintType::ALL.iter().map(|e| e.as_str()).collect();
+    let mut emotion_eval = vec![("smp2020_ewect_usual-dev", weibo_dev.rows.clone())];
+    let written_dev_path = args.written_dir.join("complaints-dev.csv");
+    if written_dev_path.exists() {
+        let dev = labelled::read(&written_dev_path, "label")?;
+        let negative: Vec<Row> = dev.iter().filter(|r| r.label != "satisfied").cloned().collect();
+        emotion_eval.push(("written complaints-dev (negative)", negative));
+        let typed = labelled::read(&written_dev_path, "complaint")?;
+        let pairs: Vec<(usize, usize)> = typed
+            .iter()
+            .filter(|r| r.label != "none")
+            .map(|r| {
+                Ok((
+                    parse_label(ComplaintType::ALL, ComplaintType::as_str, r, "written dev")?,
+                    analyzer.predict_complaint(&r.text).index(),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let r = metrics::report(&complaint_labels, &pairs);
+        println!("{:<36}{:>8}{:>10.4}{:>10.4}", "complaint written complaints-dev", r.n, r.accuracy, r.macro_f1);
+        report.insert("complaint/written-complaints-dev".to_string(), r);
+    }
+    for (name, rows) in emotion_eval {
+        let pairs: Vec<(usize, usize)> = rows
+            .iter()
+            .map(|r| Ok((emotion(r, name)?, analyzer.predict_emotion(&r.text).index())))
+            .collect::<Result<_>>()?;
+        let r = metrics::report(&emotion_labels, &pairs);
+        println!("{:<36}{:>8}{:>10.4}{:>10.4}", format!("emotion {name}"), r.n, r.accuracy, r.macro_f1);
+        if std::env::var_os("ANXIN_TRAIN_DIAG").is_some() {
+            for (label, pick) in [("general", 0), ("shop", 1)] {
+                let pairs: Vec<(usize, usize)> = rows
+                    .iter()
+                    .map(|r| {
+                        let s = analyzer.scores(&r.text);
+                        let p = if pick == 0 { s.emotion_general } else { s.emotion_shop };
+                        let best = (0..5).max_by(|a, b| p[*a].total_cmp(&p[*b])).unwrap_or(0);
+                        Ok((emotion(r, name)?, best))
+                    })
+                    .collect::<Result<_>>()?;
+                let d = metrics::report(&emotion_labels, &pairs);
+                let shop_mean: f32 = rows.iter().map(|r| analyzer.scores(&r.text).shop).sum::<f32>() / rows.len().max(1) as f32;
+                println!("    {label:<10} head only: macro_f1 {:.4}  (mean shop prob {shop_mean:.2})", d.macro_f1);
+            }
+        }
+        report.insert(format!("emotion/{name}"), r);
+    }
+
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let model_path = args.out.join("anxin-text.model");
+    std::fs::write(&model_path, &bytes).with_context(|| format!("cannot write {}", model_path.display()))?;
+    let metrics_path = args.out.join("dev-metrics.json");
+    std::fs::write(&metrics_path, serde_json::to_string_pretty(&report)?)?;
+    eprintln!("wrote {} ({:.1} MB) and {}", model_path.display(), bytes.len() as f64 / 1e6, metrics_path.display());
+    Ok(())
+}
