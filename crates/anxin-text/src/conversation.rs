@@ -90,7 +90,7 @@ mod tests {
             (&[0.9], Trajectory::Stable),
             (&[0.1, 0.3, 0.7, 0.9], Trajectory::Escalating),
             (&[0.9, 0.8, 0.2, -0.3], Trajectory::Calming),
-            (&[0.5, 0.9, 0.1, 0.55], Trajectory::Stable),
+            (&[0.5, 0.9, 0.3, 0.95], Trajectory::Stable),
         ];
         for (values, expected) in cases {
             assert_eq!(trajectory(values), *expected, "{values:?}");

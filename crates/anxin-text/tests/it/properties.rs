@@ -1,0 +1,44 @@
+use anxin_text::Analyzer;
+use proptest::prelude::*;
+
+use crate::analyzer;
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[退款快递太慢了气死我！？!?😡a-zA-Z0-9 ，。\u{3000}０-９]{0,80}",
+        proptest::collection::vec(prop_oneof![Just("不"), Just("满意"), Just("！"), Just("138"), Just("@qq.com"), Just("投诉")], 0..30)
+            .prop_map(|v| v.concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn analysis_never_panics_and_is_consistent(text in text_strategy()) {
+        let a = analyzer().analyze(&text);
+        let sum: f32 = a.emotion.scores.to_array().iter().sum();
+        prop_assert!((sum - 1.0).abs() < 1e-4);
+        prop_assert!((0.0..=1.0).contains(&a.emotion.intensity));
+        prop_assert!((-1.0..=1.0).contains(&a.sentiment.valence));
+        let n = text.chars().count();
+        for s in &a.signals {
+            prop_assert!(s.span.start <= s.span.end && s.span.end <= n);
+        }
+        for p in &a.pii.spans {
+            prop_assert!(p.span.start <= p.span.end && p.span.end <= n);
+            if p.text.chars().count() >= 6 {
+                prop_assert!(!a.pii.masked.contains(&p.text), "masked text still holds {}", p.text);
+            }
+        }
+        // Deterministic: the same text always gives the same analysis.
+        prop_assert_eq!(&a, &analyzer().analyze(&text));
+    }
+}
+
+#[test]
+fn hostile_model_bytes_are_errors() {
+    assert!(Analyzer::from_bytes(b"").is_err());
+    assert!(Analyzer::from_bytes(&[0u8; 1024]).is_err());
+}
