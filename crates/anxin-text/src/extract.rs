@@ -10,7 +10,7 @@ use crate::lexicon::{CueCounts, Hit, LEXICON};
 use crate::normalize::Normalized;
 
 /// Bumped whenever the extraction below changes meaning.
-const FEATURE_VERSION: &[u8] = b"anxin-features-v1";
+const FEATURE_VERSION: &[u8] = b"anxin-features-v2";
 
 /// Identifies the feature extractor (code version + lexicon content); stored in the model.
 pub static FEATURE_FINGERPRINT: LazyLock<u64> =

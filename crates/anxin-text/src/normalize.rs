@@ -12,6 +12,10 @@ const CJK_END: u32 = 0xA000;
 const COMPAT_START: u32 = 0xF900;
 const COMPAT_END: u32 = 0xFB00;
 
+/// Characters that are already Simplified but that `fast2s`'s context-free table would change (found by folding
+/// Simplified review text: 呵呵 is not 嗬嗬).
+const KEEP: &[char] = &['呵', '呱', '捍'];
+
 /// Dense Traditional → Simplified table, built once from `fast2s` one character at a time (context-free).
 static T2S: LazyLock<Vec<char>> = LazyLock::new(|| {
     let mut table = Vec::with_capacity((CJK_END - CJK_START + COMPAT_END - COMPAT_START) as usize);
@@ -21,7 +25,7 @@ static T2S: LazyLock<Vec<char>> = LazyLock::new(|| {
         let converted = fast2s::convert(c.encode_utf8(&mut buf));
         let mut it = converted.chars();
         table.push(match (it.next(), it.next()) {
-            (Some(s), None) => s,
+            (Some(s), None) if !KEEP.contains(&c) => s,
             _ => c,
         });
     }
@@ -137,6 +141,7 @@ mod tests {
             ("退貨　退款", "退货 退款"),
             ("Hello World", "hello world"),
             ("😀好", "😀好"),
+            ("呵呵", "呵呵"),
             ("", ""),
         ];
         for (input, expected) in cases {

@@ -83,8 +83,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Analyze { text, pretty, conversation } => analyze(text, pretty, conversation),
         Command::CheckReply { draft, customer, pretty } => {
-            let _ = (draft, customer, pretty);
-            bail!("check-reply is not available yet")
+            let analyzer = Analyzer::embedded()?;
+            print_json(&analyzer.check_reply(&draft, customer.as_deref()), pretty)
         }
         Command::Eval { task, data, json, label_column } => eval(task, &data, json, &label_column),
         Command::Train(args) => train::run(args),

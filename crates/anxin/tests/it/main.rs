@@ -143,3 +143,14 @@ fn train_refuses_a_wrong_data_dir() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("does not look like the training data folder"));
 }
+
+#[test]
+fn check_reply_flags_an_impatient_draft_and_suggests_a_rewrite() {
+    let out = anxin(&["check-reply", "不是跟你说了吗，订单123456今天发货", "--customer", "快递怎么还没到？？我很着急"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["problems"][0]["kind"], "impatient");
+    assert!(v["score"].as_u64().unwrap() < 80);
+    let suggestion = v["suggestion"].as_str().unwrap();
+    assert!(suggestion.contains("123456") && !suggestion.contains("不是跟你说了吗"), "{suggestion}");
+}
