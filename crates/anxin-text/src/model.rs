@@ -88,8 +88,8 @@ impl LinearModel {
         self.heads.iter().find(|h| h.name == name)
     }
 
-    /// Adds `value × row(bucket)` for every feature into `acc` (length `stride`), unscaled; call
-    /// [`Self::finish`] afterwards.
+    /// Adds the integer row of every feature's bucket into `acc` (length `stride`). Every feature of a message has
+    /// the same value, so it is applied once in [`Self::finish`].
     #[inline]
     pub fn accumulate(&self, buckets: impl Iterator<Item = u32>, acc: &mut [i64]) {
         for b in buckets {
