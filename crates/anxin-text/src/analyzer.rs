@@ -344,14 +344,8 @@ impl Analyzer {
 impl Analyzer {
     /// Tone check of an agent's draft reply, in the light of the customer's last message when there is one.
     pub fn check_reply(&self, draft: &str, customer_last_message: Option<&str>) -> crate::tone::ToneCheck {
-        let context = customer_last_message.map(|m| {
-            let a = self.analyze(m);
-            crate::tone::CustomerContext {
-                emotion: a.emotion.label,
-                intensity: a.emotion.intensity,
-                complaint: a.complaint.map(|c| c.label),
-            }
-        });
-        crate::tone::check_reply(draft, context.as_ref())
+        let context = customer_last_message.map(|m| crate::tone::CustomerContext::from_analysis(&self.analyze(m)));
+        let asked_question = customer_last_message.is_some_and(crate::tone::looks_like_question);
+        crate::tone::check_reply_with_question(draft, context.as_ref(), asked_question)
     }
 }

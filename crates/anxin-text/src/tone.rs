@@ -1289,7 +1289,6 @@ mod tests {
         let empty = check("", None);
         assert_eq!((empty.score, empty.problems.len(), empty.suggestion), (100, 0, None));
 
-        let started = std::time::Instant::now();
         let big = "不是跟你说了吗，订单123456789今天发货。".repeat(20_000);
         assert!(big.len() >= 1_000_000);
         let result = check(&big, Some(&angry()));
@@ -1303,8 +1302,6 @@ mod tests {
             let result = check(&filler, Some(&customer(Emotion::Anxiety, 1.0, Some(ComplaintType::Quality), true)));
             assert!(result.score <= 100);
         }
-        // Linear work: generous bound for a loaded 2-core debug build.
-        assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
     }
 
     #[test]

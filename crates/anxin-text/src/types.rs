@@ -1,13 +1,13 @@
 //! The vocabulary of an analysis: labels, spans and result records, all serialisable as the JSON the CLI and the
 //! platform emit.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A half-open range of **character** (Unicode scalar value) indices into the original text.
 ///
 /// Normalisation maps every character to exactly one character, so spans found on the normalised text are valid
 /// on the original text too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -35,7 +35,7 @@ impl Span {
 macro_rules! label_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -162,7 +162,7 @@ label_enum!(
 );
 
 /// One escalation signal: what kind, where, and the matched text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
     pub kind: SignalKind,
     pub span: Span,
@@ -170,7 +170,7 @@ pub struct Signal {
 }
 
 /// One piece of personal data found in a message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PiiSpan {
     pub kind: PiiKind,
     pub span: Span,
@@ -178,14 +178,14 @@ pub struct PiiSpan {
 }
 
 /// The PII found in a message and the message with every span masked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PiiReport {
     pub spans: Vec<PiiSpan>,
     pub masked: String,
 }
 
 /// Scores of the five emotions; they sum to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct EmotionScores {
     pub anger: f32,
     pub anxiety: f32,
@@ -208,7 +208,7 @@ impl EmotionScores {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmotionResult {
     pub label: Emotion,
     pub scores: EmotionScores,
@@ -216,7 +216,7 @@ pub struct EmotionResult {
     pub intensity: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentimentResult {
     /// −1 (very negative) to 1 (very positive).
     pub valence: f32,
@@ -224,7 +224,7 @@ pub struct SentimentResult {
 }
 
 /// Scores of the eight complaint types; they sum to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct ComplaintScores {
     pub quality: f32,
     pub logistics: f32,
@@ -264,21 +264,21 @@ impl ComplaintScores {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComplaintResult {
     pub label: ComplaintType,
     pub scores: ComplaintScores,
 }
 
 /// One feature that pushed the emotion decision, with its signed contribution to the chosen label's score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub feature: String,
     pub weight: f32,
 }
 
 /// Everything Anxin understands about one customer message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageAnalysis {
     pub language: Language,
     pub emotion: EmotionResult,
@@ -291,7 +291,7 @@ pub struct MessageAnalysis {
 }
 
 /// What a sequence of customer messages adds up to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationAnalysis {
     pub trajectory: Trajectory,
     /// Probability-like score in [0, 1] that this conversation becomes a formal complaint.

@@ -44,3 +44,29 @@ fn hostile_model_bytes_are_errors() {
     assert!(Analyzer::from_bytes(b"").is_err());
     assert!(Analyzer::from_bytes(&[0u8; 1024]).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The server keeps a `ConversationState` per conversation instead of every analysis; folding messages into it
+    /// must give the same trajectory and risk as analysing the whole list, and survive a JSON round trip.
+    #[test]
+    fn incremental_conversation_state_matches_full_analysis(picks in proptest::collection::vec(0usize..10, 0..12)) {
+        const POOL: [&str; 10] = [
+            "你好，请问这款有货吗", "快递五天了还没到！！！", "再不处理我就去12315投诉", "谢谢，问题解决了，很满意",
+            "这是我第三次联系你们了", "质量太差了，很失望", "急！明天就要用", "好的", "你们什么垃圾服务，骗子", "退款什么时候到账？",
+        ];
+        let analyses: Vec<_> = picks.iter().map(|&i| analyzer().analyze(POOL[i])).collect();
+        let mut state = anxin_text::conversation::ConversationState::default();
+        for a in &analyses {
+            state = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+            state.push(a);
+        }
+        let full = analyzer().conversation(&analyses);
+        let incremental = state.analysis();
+        prop_assert_eq!(incremental.trajectory, full.trajectory);
+        prop_assert_eq!(incremental.complaint_risk, full.complaint_risk);
+        prop_assert_eq!(incremental.current_emotion, full.current_emotion);
+        prop_assert_eq!(incremental.peak_intensity, full.peak_intensity);
+    }
+}
