@@ -1,0 +1,117 @@
+//! Real-time events. Every state change a client must see is an event with a per-organisation sequence number,
+//! stored in the same transaction as the change, so a client that reconnects asks for "everything after N" and
+//! misses nothing. Typing indicators are the exception: ephemeral, never stored, never resumed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What happened. The payload is the new state of the object (conversation or message), as the API shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    ConversationCreated,
+    ConversationUpdated,
+    MessageCreated,
+    /// A read marker moved (payload: conversation id, reader side, last read message id).
+    Read,
+    /// Ephemeral: someone is typing (payload: conversation id, side, optional user).
+    Typing,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ConversationCreated => "conversation_created",
+            EventKind::ConversationUpdated => "conversation_updated",
+            EventKind::MessageCreated => "message_created",
+            EventKind::Read => "read",
+            EventKind::Typing => "typing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::ConversationCreated, Self::ConversationUpdated, Self::MessageCreated, Self::Read, Self::Typing]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// A committed (or, for typing, ephemeral) event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Per-organisation sequence number; 0 for ephemeral events.
+    pub id: i64,
+    #[serde(skip)]
+    pub org_id: i64,
+    pub kind: EventKind,
+    pub conversation_id: Option<i64>,
+    /// Whether the customer of `conversation_id` may see a projection of this event.
+    #[serde(skip)]
+    pub customer_visible: bool,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub data: Value,
+}
+
+/// Keys of a message or conversation that only staff see: the analysis of the customer's feelings, internal
+/// labels and routing. The widget gets what remains.
+const STAFF_ONLY_KEYS: &[&str] = &[
+    "analysis", "emotion", "intensity", "peak_intensity", "complaint_type", "signals", "risk", "trajectory", "labels",
+    "priority", "team_id", "assignee_id", "author_user_id", "customer_id", "client_message_id",
+];
+
+impl Event {
+    /// What the customer of the conversation sees of this event, or `None` when it is staff-only.
+    pub fn for_customer(&self) -> Option<Event> {
+        if !self.customer_visible {
+            return None;
+        }
+        let mut data = self.data.clone();
+        customer_projection(&mut data);
+        Some(Event { data, ..self.clone() })
+    }
+}
+
+/// Removes what only staff may see from a message or conversation (recursively).
+pub fn customer_projection(value: &mut Value) {
+    strip(value)
+}
+
+fn strip(value: &mut Value) {
+    if let Value::Object(map) = value {
+        for key in STAFF_ONLY_KEYS {
+            map.remove(*key);
+        }
+        for (_, v) in map.iter_mut() {
+            strip(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn customers_see_messages_without_analysis_and_never_notes() {
+        let message = Event {
+            id: 7,
+            org_id: 1,
+            kind: EventKind::MessageCreated,
+            conversation_id: Some(3),
+            customer_visible: true,
+            at: 0,
+            data: json!({"message": {"id": 9, "kind": "customer", "text": "急！", "analysis": {"emotion": "anxiety"},
+                        "client_message_id": "c1"}}),
+        };
+        let seen = message.for_customer().unwrap();
+        assert_eq!(seen.data, json!({"message": {"id": 9, "kind": "customer", "text": "急！"}}));
+        let note = Event { customer_visible: false, ..message };
+        assert_eq!(note.for_customer(), None);
+        for kind in [EventKind::ConversationCreated, EventKind::Read, EventKind::Typing] {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::parse("drop_tables"), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! Anxin's domain: the vocabulary every other crate shares (roles, conversation statuses, message kinds, events),
+//! the input types that cannot hold bad values, the permission rules, and the signed widget token.
+//!
+//! **Invariant:** pure — no I/O, no clock (time arrives as arguments), no knowledge of HTTP or SQL.
+
+pub mod events;
+pub mod input;
+pub mod model;
+pub mod permissions;
+pub mod token;
+
+pub use input::InputError;
+pub use model::*;
+pub use permissions::Action;
