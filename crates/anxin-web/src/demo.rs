@@ -1,0 +1,247 @@
+//! `anxin serve --demo`: seeds a realistic demo shop (teams, people, channels, customers, Chinese conversations
+//! with varied emotions) from `demo/demo.json`, and an optional customer simulator that keeps messages coming.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use anxin_domain::input::{ClientMessageId, Labels, MessageBody, Name, Username};
+use anxin_domain::{ChannelKind, ContactKind, ConversationStatus, MessageKind, Priority, Role};
+use anxin_store::{ConversationPatch, InboundMessage, NewUser, Principal, Store};
+
+use crate::auth::hash_password;
+
+pub const DEMO_JSON: &str = include_str!("../demo/demo.json");
+/// Every demo account's password (printed at start-up; demo data is for trying Anxin out).
+pub const DEMO_PASSWORD: &str = "anxin-demo-2026";
+
+#[derive(Deserialize)]
+pub struct Demo {
+    organization: DemoOrg,
+    teams: Vec<DemoTeam>,
+    users: Vec<DemoUser>,
+    channels: Vec<DemoChannel>,
+    customers: Vec<DemoCustomer>,
+    conversations: Vec<DemoConversation>,
+    pub simulator: Vec<DemoScript>,
+}
+
+#[derive(Deserialize)]
+struct DemoOrg {
+    name: String,
+    slug: String,
+    timezone: String,
+}
+
+#[derive(Deserialize)]
+struct DemoTeam {
+    key: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct DemoUser {
+    username: String,
+    display_name: String,
+    role: Role,
+    teams: Vec<String>,
+    department: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoChannel {
+    key: String,
+    kind: ChannelKind,
+    name: String,
+    allowed_origins: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoCustomer {
+    key: String,
+    name: String,
+    contacts: Vec<DemoContact>,
+}
+
+#[derive(Deserialize)]
+struct DemoContact {
+    kind: ContactKind,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct DemoConversation {
+    customer: String,
+    channel: String,
+    status: ConversationStatus,
+    team: Option<String>,
+    assignee: Option<String>,
+    priority: Priority,
+    labels: Vec<String>,
+    started_minutes_ago: i64,
+    messages: Vec<DemoMessage>,
+}
+
+#[derive(Deserialize)]
+struct DemoMessage {
+    from: MessageKind,
+    author: Option<String>,
+    text: String,
+    after_seconds: i64,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct DemoScript {
+    pub channel: String,
+    pub customer_name: String,
+    pub messages: Vec<String>,
+}
+
+pub fn parse() -> Result<Demo, serde_json::Error> {
+    serde_json::from_str(DEMO_JSON)
+}
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Seeds the demo organisation unless it exists. Returns the organisation id.
+pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Result<i64> {
+    let demo = parse()?;
+    if let Some(org) = store.organizations().await?.into_iter().find(|o| o.slug == demo.organization.slug) {
+        return Ok(org.id);
+    }
+    let org = store.create_organization(Name::parse("name", &demo.organization.name)?, &demo.organization.slug, &demo.organization.timezone).await?;
+    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await?;
+    let mut teams = Vec::new();
+    for t in &demo.teams {
+        let team = store.create_team(org.id, Name::parse("name", &t.name)?, "system:demo".into()).await?;
+        teams.push((t.key.clone(), team.id));
+    }
+    let team_id = |key: &str| teams.iter().find(|(k, _)| k == key).map(|(_, id)| *id);
+    let mut users = Vec::new();
+    for u in &demo.users {
+        let new = NewUser {
+            org_id: org.id,
+            username: Username::parse(&u.username)?,
+            display_name: Name::parse("display_name", &u.display_name)?,
+            role: u.role,
+            department: u.department.clone(),
+            password_hash: hash.clone(),
+        };
+        let user = store.create_user(new, Some("system:demo".into())).await?;
+        for t in &u.teams {
+            if let Some(team) = team_id(t) {
+                store.add_team_member(org.id, team, user.id, "system:demo".into()).await?;
+            }
+        }
+        users.push((u.username.clone(), user));
+    }
+    let user = |name: &str| users.iter().find(|(k, _)| k == name).map(|(_, u)| u.clone());
+    let mut channels = Vec::new();
+    for c in &demo.channels {
+        let channel = store.create_channel(org.id, c.kind, Name::parse("name", &c.name)?, c.allowed_origins.clone(), "system:demo".into()).await?;
+        channels.push((c.key.clone(), channel));
+    }
+    let mut customers = Vec::new();
+    for c in &demo.customers {
+        let contacts: Vec<(ContactKind, String)> = c.contacts.iter().map(|p| (p.kind, p.value.clone())).collect();
+        let customer = store.create_customer(org.id, Name::parse("name", &c.name)?, contacts.clone(), "system:demo".into()).await?;
+        customers.push((c.key.clone(), customer.id, contacts));
+    }
+    for (n, conv) in demo.conversations.iter().enumerate() {
+        let (_, channel) = channels.iter().find(|(k, _)| *k == conv.channel).ok_or_else(|| err(format!("unknown channel {}", conv.channel)))?;
+        let (_, _, contacts) = customers.iter().find(|(k, _, _)| *k == conv.customer).ok_or_else(|| err(format!("unknown customer {}", conv.customer)))?;
+        // Each demo conversation is keyed by its own contact point so several conversations of one customer
+        // on one channel stay apart; the first contact is the customer's own.
+        let contact = contacts.first().cloned().unwrap_or((ContactKind::External, format!("demo:{}", conv.customer)));
+        let mut conversation_id = None;
+        // The demo's clock: conversations started minutes or days ago, messages spaced as written.
+        let now = anxin_store::now_ms();
+        let mut at = now - conv.started_minutes_ago * 60_000;
+        let mut times = Vec::new();
+        for (i, m) in conv.messages.iter().enumerate() {
+            at = (at + m.after_seconds * 1000).min(now);
+            let body = MessageBody::parse(m.text.clone(), 65536)?;
+            match m.from {
+                MessageKind::Customer => {
+                    let posted = store
+                        .post_inbound(InboundMessage {
+                            org_id: org.id,
+                            channel_id: channel.id,
+                            contact: contact.clone(),
+                            customer_name: None,
+                            client_message_id: Some(ClientMessageId::parse(&format!("demo-{n}-{i}"))?),
+                            analysis: analyzer.analyze(body.as_str()),
+                            body,
+                        })
+                        .await?;
+                    conversation_id = Some(posted.conversation.id);
+                    times.push((posted.message.id, at));
+                }
+                kind => {
+                    let Some(id) = conversation_id else { continue };
+                    let author = m.author.as_deref().and_then(user);
+                    let actor = Principal {
+                        org_id: org.id,
+                        role: author.as_ref().map_or(Role::Admin, |u| u.role),
+                        user_id: author.as_ref().map(|u| u.id),
+                        name: author.as_ref().map_or("system".into(), |u| u.display_name.clone()),
+                        csrf_token: None,
+                    };
+                    let posted = store.post_staff_message(actor, id, kind, None, body).await?;
+                    times.push((posted.message.id, at));
+                }
+            }
+        }
+        if let Some(id) = conversation_id {
+            let admin = Principal { org_id: org.id, role: Role::Admin, user_id: None, name: "demo".into(), csrf_token: None };
+            let patch = ConversationPatch {
+                status: Some(conv.status),
+                assignee_id: Some(conv.assignee.as_deref().and_then(user).map(|u| u.id)),
+                team_id: Some(conv.team.as_deref().and_then(team_id)),
+                priority: Some(conv.priority),
+                labels: Some(Labels::parse(&conv.labels)?),
+            };
+            store.update_conversation(admin, id, patch).await?;
+            store.set_message_times(org.id, id, std::mem::take(&mut times)).await?;
+        }
+    }
+    Ok(org.id)
+}
+
+/// Keeps customer messages coming (one every `every`), as new web and app customers following the demo scripts.
+pub async fn simulate(store: Store, analyzer: &'static anxin_text::Analyzer, org_id: i64, every: Duration) -> anyhow::Result<()> {
+    let demo = parse()?;
+    let channels = store.channels(org_id).await?;
+    let mut round = 0usize;
+    let mut rng = anxin_store::now_ms() as u64;
+    loop {
+        for script in &demo.simulator {
+            round += 1;
+            let Some(channel) = channels.iter().find(|c| c.name.contains(&script.channel) || channel_key_matches(c.kind, &script.channel)) else { continue };
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let contact = (if channel.kind == ChannelKind::WebChat { ContactKind::WebVisitor } else { ContactKind::External }, format!("sim-{round}-{:x}", rng >> 40));
+            for (i, text) in script.messages.iter().enumerate() {
+                tokio::time::sleep(every).await;
+                let body = MessageBody::parse(text.clone(), 65536)?;
+                let message = InboundMessage {
+                    org_id,
+                    channel_id: channel.id,
+                    contact: contact.clone(),
+                    customer_name: Some(script.customer_name.clone()),
+                    client_message_id: Some(ClientMessageId::parse(&format!("sim-{round}-{i}"))?),
+                    analysis: analyzer.analyze(body.as_str()),
+                    body,
+                };
+                if let Err(e) = store.post_inbound(message).await {
+                    tracing::warn!(error = %e, "simulator could not post");
+                }
+            }
+        }
+    }
+}
+
+fn channel_key_matches(kind: ChannelKind, key: &str) -> bool {
+    matches!((kind, key), (ChannelKind::WebChat, "web") | (ChannelKind::Api, "tmall" | "app") | (ChannelKind::Email, "email"))
+}
