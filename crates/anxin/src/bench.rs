@@ -22,10 +22,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// End-to-end ingest against a running server: widget WebSocket in → stored → analysed → pushed to an agent.
+    Ingest(crate::load::IngestArgs),
+    /// Hold many idle widget WebSockets open against a running server.
+    Sockets(crate::load::SocketsArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
-    let BenchCommand::Analyze { data, json, seconds } = command;
+    let (data, json, seconds) = match command {
+        BenchCommand::Analyze { data, json, seconds } => (data, json, seconds),
+        BenchCommand::Ingest(args) => return crate::load::ingest(args),
+        BenchCommand::Sockets(args) => return crate::load::sockets(args),
+    };
     let rows = labelled::read_texts(&data)?;
     if rows.is_empty() {
         bail!("{} has no rows to analyse", data.display());

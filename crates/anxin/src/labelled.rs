@@ -51,6 +51,25 @@ fn describe(e: &csv::Error) -> String {
     }
 }
 
+/// Reads only the `text` column of a CSV file (for benchmarks).
+pub fn read_texts(path: &Path) -> Result<Vec<String>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    let headers = reader.headers().context("line 1: the header is not valid UTF-8 CSV")?.clone();
+    let Some(text_at) = headers.iter().position(|h| h.trim() == "text") else {
+        bail!("{}: line 1: the header has no `text` column", path.display());
+    };
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            anyhow::anyhow!("{}: line {}: {}", path.display(), e.position().map(|p| p.line()).unwrap_or(0), describe(&e))
+        })?;
+        out.push(record.get(text_at).unwrap_or("").to_string());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,23 +101,4 @@ mod tests {
         }
         assert!(parse(b"", "label").is_err(), "an empty file has no header");
     }
-}
-
-/// Reads only the `text` column of a CSV file (for benchmarks).
-pub fn read_texts(path: &Path) -> Result<Vec<String>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
-    let headers = reader.headers().context("line 1: the header is not valid UTF-8 CSV")?.clone();
-    let Some(text_at) = headers.iter().position(|h| h.trim() == "text") else {
-        bail!("{}: line 1: the header has no `text` column", path.display());
-    };
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            anyhow::anyhow!("{}: line {}: {}", path.display(), e.position().map(|p| p.line()).unwrap_or(0), describe(&e))
-        })?;
-        out.push(record.get(text_at).unwrap_or("").to_string());
-    }
-    Ok(out)
 }

@@ -1,11 +1,18 @@
-//! `anxin`: the command-line entry point (text analysis, evaluation, training and benchmarks today; the server
-//! joins it as the platform grows).
+//! `anxin`: the command-line entry point: the server (`serve`, `user create`), text analysis, evaluation,
+//! training and benchmarks.
 
 mod bench;
 mod labelled;
+mod load;
+mod server;
 mod train;
 
 use std::io::{BufRead, Write};
+
+/// A faster, lower-contention allocator than glibc's for the server's many small, cross-thread allocations
+/// (JSON values, events): measured in docs/PERFORMANCE.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 
 use anxin_text::metrics;
@@ -58,11 +65,24 @@ enum Command {
     },
     /// Train the models from the public data and our written texts; writes models/anxin-text.model.
     Train(train::TrainArgs),
+    /// Run the server: API, WebSocket, widget and web UI (SQLite under ./data unless --database-url).
+    Serve(server::ServeArgs),
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (the first admin of a fresh installation, for example).
+    Create(server::UserCreateArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,6 +108,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Eval { task, data, json, label_column } => eval(task, &data, json, &label_column),
         Command::Train(args) => train::run(args),
+        Command::Serve(args) => server::serve(args),
+        Command::User { what: UserCommand::Create(args) } => server::user_create(args),
         Command::Bench { what } => bench::run(what),
     }
 }

@@ -1,5 +1,7 @@
 //! The `anxin` command as a user runs it: real process, real files, hostile input.
 
+mod server;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
