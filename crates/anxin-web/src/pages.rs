@@ -24,7 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_language))
         .route("/inbox", get(inbox))
-        .route("/admin", get(admin))
         .route("/assets/app.js", get(|| async { asset("application/javascript; charset=utf-8", include_str!("../assets/app.js")) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/app.css")) }))
 }
@@ -34,17 +33,17 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// Who is looking at a page, in which language.
-struct Viewer {
-    lang: Lang,
-    principal: Option<Principal>,
+pub(crate) struct Viewer {
+    pub(crate) lang: Lang,
+    pub(crate) principal: Option<Principal>,
 }
 
 #[derive(Deserialize, Default)]
-struct LangQuery {
-    lang: Option<String>,
+pub(crate) struct LangQuery {
+    pub(crate) lang: Option<String>,
 }
 
-async fn viewer(state: &AppState, headers: &HeaderMap, query_lang: Option<&str>) -> Viewer {
+pub(crate) async fn viewer(state: &AppState, headers: &HeaderMap, query_lang: Option<&str>) -> Viewer {
     let chosen = cookie_value_in(headers, LANG_COOKIE);
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let lang = Lang::negotiate(query_lang, chosen, accept);
@@ -56,7 +55,7 @@ async fn viewer(state: &AppState, headers: &HeaderMap, query_lang: Option<&str>)
 }
 
 /// A path on this site only (no `//host`, no scheme): where to go after signing in.
-fn local_path(next: &str) -> String {
+pub(crate) fn local_path(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 2048 {
         next.to_owned()
     } else {
@@ -64,7 +63,7 @@ fn local_path(next: &str) -> String {
     }
 }
 
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
@@ -73,8 +72,8 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-struct PageUser {
-    name: String,
+pub(crate) struct PageUser {
+    pub(crate) name: String,
 }
 
 #[derive(Template)]
@@ -101,7 +100,7 @@ struct ErrorPage {
     title: &'static str,
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => crate::error::ApiError::Internal(format!("template: {e}")).into_response(),
@@ -204,11 +203,11 @@ async fn switch_language(Path(code): Path<String>, Query(q): Query<NextQuery>) -
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
-fn to_login(here: &str) -> Response {
+pub(crate) fn to_login(here: &str) -> Response {
     Redirect::to(&format!("/login?next={}", percent_encode(here))).into_response()
 }
 
-fn forbidden(v: &Viewer, here: &str) -> Response {
+pub(crate) fn forbidden(v: &Viewer, here: &str) -> Response {
     let page = ErrorPage {
         lang: v.lang,
         langs: Lang::ALL,
@@ -218,16 +217,6 @@ fn forbidden(v: &Viewer, here: &str) -> Response {
         title: v.lang.t("error.forbidden"),
     };
     render(&page, StatusCode::FORBIDDEN)
-}
-
-async fn admin(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    let v = viewer(&state, &headers, q.lang.as_deref()).await;
-    let Some(p) = &v.principal else { return to_login("/admin") };
-    if !p.role.can(Action::ManageUsers) {
-        return forbidden(&v, "/admin");
-    }
-    // The admin pages arrive with the web-workspace issue; until then the API serves administration.
-    Redirect::to("/api/v1/openapi.json").into_response()
 }
 
 // ----- the agent workspace -----
@@ -296,7 +285,7 @@ struct InboxPage {
 }
 
 /// Emotion key → (icon, catalog key). The icon and text go with the colour, so the badge never relies on colour.
-fn emotion_badge(emotion: Option<&str>) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn emotion_badge(emotion: Option<&str>) -> (&'static str, &'static str, &'static str) {
     match emotion {
         Some("anger") => ("anger", "▲", "emotion.anger"),
         Some("anxiety") => ("anxiety", "◆", "emotion.anxiety"),
