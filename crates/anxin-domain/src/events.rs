@@ -16,6 +16,8 @@ pub enum EventKind {
     Read,
     /// Ephemeral: someone is typing (payload: conversation id, side, optional user).
     Typing,
+    /// A person's availability changed (payload: user id, state, since). Staff only.
+    PresenceChanged,
 }
 
 impl EventKind {
@@ -26,11 +28,12 @@ impl EventKind {
             EventKind::MessageCreated => "message_created",
             EventKind::Read => "read",
             EventKind::Typing => "typing",
+            EventKind::PresenceChanged => "presence_changed",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::ConversationCreated, Self::ConversationUpdated, Self::MessageCreated, Self::Read, Self::Typing]
+        [Self::ConversationCreated, Self::ConversationUpdated, Self::MessageCreated, Self::Read, Self::Typing, Self::PresenceChanged]
             .into_iter()
             .find(|k| k.as_str() == text)
     }
@@ -109,7 +112,7 @@ mod tests {
         assert_eq!(seen.data, json!({"message": {"id": 9, "kind": "customer", "text": "急！"}}));
         let note = Event { customer_visible: false, ..message };
         assert_eq!(note.for_customer(), None);
-        for kind in [EventKind::ConversationCreated, EventKind::Read, EventKind::Typing] {
+        for kind in [EventKind::ConversationCreated, EventKind::Read, EventKind::Typing, EventKind::PresenceChanged] {
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(EventKind::parse("drop_tables"), None);

@@ -22,6 +22,10 @@ pub enum Action {
     ManageApiTokens,
     ManageSettings,
     ReadAudit,
+    /// The live supervisor board: queues, waits, agents' availability and load, hot conversations.
+    ViewBoard,
+    /// The admin pages (users and roles, teams, channels, organisation settings in one place).
+    Administer,
 }
 
 impl Role {
@@ -29,7 +33,7 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Supervisor => !matches!(action, ManageUsers | ManageChannels | ManageApiTokens | ManageSettings),
+            Role::Supervisor => !matches!(action, ManageUsers | ManageChannels | ManageApiTokens | ManageSettings | Administer),
             Role::Agent => matches!(
                 action,
                 ReadConversations | Reply | WriteNote | UpdateConversation | ReadCustomers | ManageCustomers | ReadDirectory
@@ -63,6 +67,14 @@ mod tests {
             (Role::Handler, Reply, false),
             (Role::Trainer, ReadConversations, false),
             (Role::Trainer, ReadDirectory, true),
+            (Role::Admin, ViewBoard, true),
+            (Role::Admin, Administer, true),
+            (Role::Supervisor, ViewBoard, true),
+            (Role::Supervisor, Administer, false),
+            (Role::Agent, ViewBoard, false),
+            (Role::Agent, Administer, false),
+            (Role::Handler, ViewBoard, false),
+            (Role::Trainer, Administer, false),
         ];
         for &(role, action, expected) in cases {
             assert_eq!(role.can(action), expected, "{role} {action:?}");

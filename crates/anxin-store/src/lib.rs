@@ -12,6 +12,7 @@ pub mod conn;
 mod exec;
 mod migrate;
 mod ops;
+pub mod people;
 pub mod pg;
 pub mod records;
 pub mod sqlite;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 pub use conn::{Result, StoreError};
 pub use exec::Tx;
 pub use ops::*;
+pub use people::{AgentRow, Availability, BoardSnapshot, EmotionMix, Presence, QueueRow};
 pub use records::*;
 
 use crate::conn::{Conn, Dialect};

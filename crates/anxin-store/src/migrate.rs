@@ -4,7 +4,7 @@
 use crate::conn::{Conn, Dialect, Result};
 
 /// (version, schema). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
 
 const V1: &str = r#"
 CREATE TABLE organizations (
@@ -152,6 +152,19 @@ CREATE TABLE audit_log (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX audit_log_org ON audit_log(org_id, id);
+"#;
+
+/// Agents' availability (one row per person, absent = offline), and the index the supervisor board's emotion mix
+/// reads: customer messages of an organisation by time.
+const V2: &str = r#"
+CREATE TABLE agent_presence (
+    user_id BIGINT PRIMARY KEY REFERENCES users(id),
+    org_id BIGINT NOT NULL REFERENCES organizations(id),
+    state TEXT NOT NULL,
+    since BIGINT NOT NULL
+);
+CREATE INDEX agent_presence_org ON agent_presence(org_id);
+CREATE INDEX messages_customer_time ON messages(org_id, created_at) WHERE kind = 'customer';
 "#;
 
 fn render(sql: &str, dialect: Dialect) -> String {
