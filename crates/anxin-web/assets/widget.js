@@ -1,142 +1,531 @@
 // Anxin chat widget. Embed with:
 //   <script src="https://anxin.example.com/widget.js" data-channel="ch_…" async></script>
-// Optional: data-lang="zh-Hans|zh-Hant|en". Messages are rendered as text (never as HTML); every message
-// carries a client id, so a retry after a network error never duplicates it; after a reconnect the widget
-// resumes from the last event it saw.
+// Optional: data-lang="zh-Hans|zh-Hant|en" (otherwise the browser's language; Simplified Chinese by default).
+//
+// How it keeps the conversation whole:
+// - Every text is inserted with textContent, never as HTML; bubbles isolate bidirectional text, so markup,
+//   right-to-left overrides and zero-width characters in a message stay inside it, shown as text.
+// - Every message gets a client id before it is sent; until the server acknowledges it (after the commit) it stays
+//   in `pending` (also in localStorage, with the unsent draft) and is sent again after a reconnect or a reload.
+//   The server answers a repeated client id with the original message, so a retry never duplicates.
+// - The socket resumes with `?after=<last event id>`: after a reconnect it gets exactly the events it missed.
+//   Messages are shown once per server id.
 (function () {
   "use strict";
   var script = document.currentScript;
-  if (!script || !script.dataset.channel) { return; }
+  if (!script || !script.dataset.channel || window.__anxinWidget) { return; }
+  window.__anxinWidget = true;
   var channel = script.dataset.channel;
   var base = new URL(script.src, location.href).origin;
   var api = base + "/api/v1/widget/" + encodeURIComponent(channel);
+
   var TEXT = {
-    "zh-Hans": { open: "联系客服", title: "在线客服", placeholder: "请输入消息…", send: "发送", retry: "发送失败，点击重试", typing: "客服正在输入…", offline: "连接中断，正在重连…" },
-    "zh-Hant": { open: "聯繫客服", title: "線上客服", placeholder: "請輸入訊息…", send: "發送", retry: "發送失敗，點擊重試", typing: "客服正在輸入…", offline: "連線中斷，正在重新連線…" },
-    "en": { open: "Chat with us", title: "Customer service", placeholder: "Type a message…", send: "Send", retry: "Not sent. Tap to retry", typing: "Agent is typing…", offline: "Reconnecting…" }
+    "zh-Hans": {
+      open: "联系客服", close: "关闭", title: "在线客服", hello: "您好！请问有什么可以帮您？",
+      placeholder: "请输入消息，Enter 发送，Shift+Enter 换行", send: "发送",
+      sending: "发送中…", failed: "发送失败，点击重试", waiting: "等待网络恢复后自动发送",
+      typing: "客服正在输入…", online: "在线", connecting: "连接中…", offline: "连接中断，正在重连…",
+      tooLong: "消息太长（{size}），最多 {max}。请删减后再发送，已为您保留草稿。",
+      rejected: "消息未能发送：{reason}", slow: "发送太频繁，稍后自动重试",
+      rateTitle: "本次服务您满意吗？", rateThanks: "感谢您的评价！", star: "{n} 星", unread: "条新消息"
+    },
+    "zh-Hant": {
+      open: "聯繫客服", close: "關閉", title: "線上客服", hello: "您好！請問有什麼可以幫您？",
+      placeholder: "請輸入訊息，Enter 發送，Shift+Enter 換行", send: "發送",
+      sending: "發送中…", failed: "發送失敗，點擊重試", waiting: "等待網路恢復後自動發送",
+      typing: "客服正在輸入…", online: "線上", connecting: "連線中…", offline: "連線中斷，正在重新連線…",
+      tooLong: "訊息太長（{size}），最多 {max}。請刪減後再發送，已為您保留草稿。",
+      rejected: "訊息未能發送：{reason}", slow: "發送太頻繁，稍後自動重試",
+      rateTitle: "本次服務您滿意嗎？", rateThanks: "感謝您的評價！", star: "{n} 星", unread: "則新訊息"
+    },
+    "en": {
+      open: "Chat with us", close: "Close", title: "Customer service", hello: "Hello! How can we help you?",
+      placeholder: "Type a message (Enter to send, Shift+Enter for a new line)", send: "Send",
+      sending: "Sending…", failed: "Not sent. Tap to retry", waiting: "Will be sent when the connection is back",
+      typing: "An agent is typing…", online: "Online", connecting: "Connecting…", offline: "Disconnected, reconnecting…",
+      tooLong: "This message is too long ({size}; the limit is {max}). Please shorten it; your draft is kept.",
+      rejected: "Not sent: {reason}", slow: "Sending too fast; will retry shortly",
+      rateTitle: "How was our service?", rateThanks: "Thank you for your rating!", star: "{n} stars", unread: "new messages"
+    }
   };
-  var lang = script.dataset.lang || (/^zh-(TW|HK|MO|Hant)/i.test(navigator.language) ? "zh-Hant" : /^zh/i.test(navigator.language) ? "zh-Hans" : "en");
-  var t = TEXT[lang] || TEXT["zh-Hans"];
+  function pickLang(tag) {
+    tag = String(tag || "").toLowerCase();
+    if (/^zh[-_](tw|hk|mo|hant)/.test(tag)) { return "zh-Hant"; }
+    if (/^zh/.test(tag)) { return "zh-Hans"; }
+    if (/^en/.test(tag)) { return "en"; }
+    return null;
+  }
+  var lang = (TEXT[script.dataset.lang] && script.dataset.lang) || pickLang(script.dataset.lang) || pickLang(navigator.language) || "zh-Hans";
+  var t = TEXT[lang];
+  function fill(text, values) { return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; }); }
+
+  // ----- saved state (per channel, per page origin) -----
   var storeKey = "anxin:" + channel;
   var saved = {};
-  try { saved = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { saved = {}; }
+  try { saved = JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { saved = {}; }
   var token = saved.token || null;
   var lastEvent = saved.lastEvent || 0;
-  var shown = {};
-  var ws = null, backoff = 500, pending = {};
+  var pending = {}; // client id → {client_message_id, text, kind, row}
+  (saved.pending || []).forEach(function (m) { pending[m.client_message_id] = { client_message_id: m.client_message_id, text: m.text, kind: "customer" }; });
+  var maxBytes = saved.maxBytes || 65536;
+  function save() {
+    var list = Object.keys(pending).map(function (k) { return { client_message_id: k, text: pending[k].text }; });
+    try {
+      localStorage.setItem(storeKey, JSON.stringify({ token: token, visitor: saved.visitor, lastEvent: lastEvent, pending: list, draft: input ? input.value : "", maxBytes: maxBytes }));
+    } catch (e) { /* private mode or full: the widget still works for this page */ }
+  }
+  function uid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function kb(bytes) { return bytes >= 1024 ? (Math.ceil(bytes / 102.4) / 10) + " KB" : bytes + " B"; }
+  var encoder = window.TextEncoder ? new TextEncoder() : null;
+  function utf8Bytes(text) { return encoder ? encoder.encode(text).length : unescape(encodeURIComponent(text)).length; }
 
-  function save() { try { localStorage.setItem(storeKey, JSON.stringify({ token: token, lastEvent: lastEvent })); } catch (e) {} }
-  function uid() { return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)); }
-  function el(tag, css, text) { var e = document.createElement(tag); if (css) { e.style.cssText = css; } if (text) { e.textContent = text; } return e; }
+  // ----- the interface (in a shadow root, so the shop's styles and ours never mix) -----
+  var CSS = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box}",
+    ".ax{font:14px/1.5 system-ui,-apple-system,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',sans-serif;color:#1f2937}",
+    ".ax-open{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;background:#0f766e;color:#fff;border:0;border-radius:999px;padding:12px 18px;font:inherit;font-size:15px;font-weight:600;cursor:pointer;box-shadow:0 6px 20px rgba(15,118,110,.35)}",
+    ".ax-open:hover{background:#115e59}",
+    ".ax-open:focus-visible,.ax button:focus-visible,.ax textarea:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
+    ".ax-unread{background:#dc2626;color:#fff;border-radius:999px;font-size:12px;min-width:20px;height:20px;line-height:20px;padding:0 6px;text-align:center}",
+    ".ax-unread[hidden]{display:none}",
+    ".ax-panel{position:fixed;right:20px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 40px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}",
+    ".ax-panel[hidden]{display:none}",
+    ".ax-head{display:flex;align-items:center;gap:10px;background:#0f766e;color:#fff;padding:12px 14px}",
+    ".ax-title{font-weight:600;font-size:15px;flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    ".ax-conn{display:flex;align-items:center;gap:6px;font-size:12px;opacity:.95}",
+    ".ax-conn::before{content:'';width:8px;height:8px;border-radius:50%;background:#fbbf24}",
+    ".ax-conn[data-state=online]::before{background:#4ade80}",
+    ".ax-conn[data-state=offline]::before{background:#f87171}",
+    ".ax-close{background:transparent;border:0;color:#fff;font-size:20px;line-height:1;cursor:pointer;padding:2px 6px;border-radius:6px}",
+    ".ax-list{flex:1;overflow-y:auto;padding:12px;background:#f1f5f9;display:flex;flex-direction:column;gap:8px}",
+    ".ax-hello{align-self:center;color:#64748b;font-size:13px;padding:4px 0 8px}",
+    ".ax-row{display:flex;flex-direction:column;max-width:82%}",
+    ".ax-row.mine{align-self:flex-end;align-items:flex-end}",
+    ".ax-row.theirs{align-self:flex-start;align-items:flex-start}",
+    ".ax-bubble{padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;unicode-bidi:isolate;text-align:start}",
+    ".mine .ax-bubble{background:#0f766e;color:#fff;border-bottom-right-radius:4px}",
+    ".theirs .ax-bubble{background:#fff;color:#1f2937;border:1px solid #e2e8f0;border-bottom-left-radius:4px}",
+    ".system .ax-bubble{background:transparent;color:#64748b;font-size:12px;border:0}",
+    ".ax-row.sending .ax-bubble{opacity:.65}",
+    ".ax-row.failed .ax-bubble{background:#fee2e2;color:#7f1d1d;outline:1px solid #dc2626}",
+    ".ax-note{font-size:11px;color:#64748b;margin-top:2px}",
+    ".ax-row.failed .ax-note{color:#b91c1c;cursor:pointer;text-decoration:underline}",
+    ".ax-typing{font-size:12px;color:#0f766e;padding:2px 12px;min-height:20px;background:#f1f5f9}",
+    ".ax-error{font-size:13px;color:#991b1b;background:#fef2f2;border-top:1px solid #fecaca;padding:8px 12px}",
+    ".ax-error[hidden],.ax-rating[hidden],.ax-typing:empty{display:none}",
+    ".ax-rating{background:#fff;border-top:1px solid #e2e8f0;padding:10px 12px;text-align:center}",
+    ".ax-rating p{margin:0 0 4px;font-weight:600}",
+    ".ax-stars{display:inline-flex;gap:2px}",
+    ".ax-star{background:none;border:0;font-size:26px;line-height:1;color:#cbd5e1;cursor:pointer;padding:2px 4px;border-radius:6px}",
+    ".ax-star[aria-pressed=true]{color:#f59e0b}",
+    ".ax-form{display:flex;align-items:flex-end;gap:8px;border-top:1px solid #e2e8f0;padding:8px;background:#fff}",
+    ".ax-input{flex:1;border:1px solid #cbd5e1;border-radius:10px;padding:8px 10px;resize:none;font:inherit;height:44px;max-height:120px;outline:none;color:#1f2937;background:#fff}",
+    ".ax-input:focus{border-color:#0f766e}",
+    ".ax-send{border:0;border-radius:10px;background:#0f766e;color:#fff;padding:0 16px;height:44px;font:inherit;font-weight:600;cursor:pointer}",
+    ".ax-send:hover{background:#115e59}",
+    "@media (max-width:480px){.ax-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.ax-open{right:14px;bottom:14px}}",
+    "@media (prefers-reduced-motion:no-preference){.ax-panel{animation:ax-in .16s ease-out}@keyframes ax-in{from{transform:translateY(8px);opacity:0}to{transform:none;opacity:1}}}"
+  ].join("\n");
 
   var host = el("div");
+  host.id = "anxin-widget";
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-  var button = el("button", "position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#0f766e;color:#fff;border:0;border-radius:24px;padding:12px 18px;font-size:15px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.2)", t.open);
-  button.setAttribute("data-anxin", "open");
-  var panel = el("div", "position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);height:460px;background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:none;flex-direction:column;font:14px system-ui,'PingFang SC','Microsoft YaHei',sans-serif;overflow:hidden");
-  panel.setAttribute("data-anxin", "panel");
-  var head = el("div", "background:#0f766e;color:#fff;padding:10px 14px;font-weight:600", t.title);
-  var list = el("div", "flex:1;overflow-y:auto;padding:10px;background:#f8fafc");
-  list.setAttribute("data-anxin", "messages");
-  var status = el("div", "font-size:12px;color:#64748b;padding:0 10px;min-height:16px");
-  var form = el("form", "display:flex;border-top:1px solid #e2e8f0");
-  var input = el("textarea", "flex:1;border:0;padding:10px;resize:none;font:inherit;height:44px;outline:none");
-  input.placeholder = t.placeholder; input.maxLength = 4000; input.setAttribute("data-anxin", "input");
-  var send = el("button", "border:0;background:#0f766e;color:#fff;padding:0 16px;cursor:pointer", t.send);
-  send.type = "submit"; send.setAttribute("data-anxin", "send");
-  form.appendChild(input); form.appendChild(send);
-  panel.appendChild(head); panel.appendChild(list); panel.appendChild(status); panel.appendChild(form);
-  root.appendChild(button); root.appendChild(panel);
+  var style = el("style", null, CSS);
+  var shell = el("div", "ax");
+  shell.setAttribute("lang", lang);
 
-  function render(message, state) {
-    var key = message.client_message_id || ("m" + message.id);
-    var row = shown[key] || (message.id && shown["m" + message.id]);
+  var button = el("button", "ax-open");
+  button.type = "button";
+  button.setAttribute("data-anxin", "open");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "ax-panel");
+  var unread = el("span", "ax-unread", "0");
+  unread.hidden = true;
+  unread.setAttribute("data-anxin", "unread");
+  button.appendChild(el("span", null, "💬"));
+  button.appendChild(el("span", null, t.open));
+  button.appendChild(unread);
+
+  var panel = el("div", "ax-panel");
+  panel.id = "ax-panel";
+  panel.hidden = true;
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", t.title);
+  panel.setAttribute("data-anxin", "panel");
+  var head = el("div", "ax-head");
+  var title = el("div", "ax-title", t.title);
+  var conn = el("div", "ax-conn", t.connecting);
+  conn.setAttribute("data-anxin", "state");
+  conn.setAttribute("data-state", "connecting");
+  conn.setAttribute("role", "status");
+  var close = el("button", "ax-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", t.close);
+  head.appendChild(title); head.appendChild(conn); head.appendChild(close);
+  var list = el("div", "ax-list");
+  list.setAttribute("data-anxin", "messages");
+  list.setAttribute("role", "log");
+  list.setAttribute("aria-live", "polite");
+  list.appendChild(el("div", "ax-hello", t.hello));
+  var typing = el("div", "ax-typing");
+  typing.setAttribute("data-anxin", "typing");
+  typing.setAttribute("aria-live", "polite");
+  var error = el("div", "ax-error");
+  error.hidden = true;
+  error.setAttribute("role", "alert");
+  error.setAttribute("data-anxin", "error");
+
+  // Rating prompt, shown when the conversation is resolved. Placeholder until the satisfaction survey (CSAT)
+  // is wired up: the choice is only kept in this browser's localStorage; nothing is sent to the server yet.
+  var rating = el("div", "ax-rating");
+  rating.hidden = true;
+  rating.setAttribute("data-anxin", "rating");
+  var ratingTitle = el("p", null, t.rateTitle);
+  var stars = el("div", "ax-stars");
+  stars.setAttribute("role", "group");
+  stars.setAttribute("aria-label", t.rateTitle);
+  var starButtons = [];
+  for (var n = 1; n <= 5; n++) {
+    var star = el("button", "ax-star", "★");
+    star.type = "button";
+    star.setAttribute("aria-label", fill(t.star, { n: n }));
+    star.setAttribute("aria-pressed", "false");
+    star.setAttribute("data-stars", String(n));
+    star.addEventListener("click", rate.bind(null, n));
+    starButtons.push(star);
+    stars.appendChild(star);
+  }
+  rating.appendChild(ratingTitle); rating.appendChild(stars);
+
+  var form = el("form", "ax-form");
+  var input = el("textarea", "ax-input");
+  input.placeholder = t.placeholder;
+  input.rows = 1;
+  input.setAttribute("aria-label", t.placeholder);
+  input.setAttribute("data-anxin", "input");
+  input.value = saved.draft || "";
+  var send = el("button", "ax-send", t.send);
+  send.type = "submit";
+  send.setAttribute("data-anxin", "send");
+  form.appendChild(input); form.appendChild(send);
+  panel.appendChild(head); panel.appendChild(list); panel.appendChild(typing); panel.appendChild(rating);
+  panel.appendChild(error); panel.appendChild(form);
+  shell.appendChild(button); shell.appendChild(panel);
+  root.appendChild(style); root.appendChild(shell);
+
+  // ----- messages -----
+  var byId = {};      // server message id → row
+  var deferred = {};  // own messages seen as events before their ack: shown once no send is in flight
+  var conversation = null;
+  var unreadCount = 0;
+
+  function nearBottom() { return list.scrollHeight - list.scrollTop - list.clientHeight < 60; }
+  function row(message) {
     var mine = message.kind === "customer";
-    if (!row) {
-      row = el("div", "display:flex;margin:6px 0;justify-content:" + (mine ? "flex-end" : "flex-start"));
-      var bubble = el("div", "max-width:78%;padding:8px 11px;border-radius:10px;white-space:pre-wrap;word-break:break-word;" + (mine ? "background:#0f766e;color:#fff" : "background:#fff;border:1px solid #e2e8f0"));
-      bubble.textContent = message.text; // text, never HTML
-      row.appendChild(bubble);
-      row.setAttribute("data-anxin-kind", message.kind);
-      list.appendChild(row);
-      list.scrollTop = list.scrollHeight;
+    var r = el("div", "ax-row " + (mine ? "mine" : message.kind === "system" ? "system" : "theirs"));
+    r.setAttribute("data-anxin-kind", message.kind);
+    var bubble = el("div", "ax-bubble", message.text); // text, never HTML
+    bubble.setAttribute("dir", "auto");
+    r.appendChild(bubble);
+    r.appendChild(el("div", "ax-note"));
+    return r;
+  }
+  function setRowState(r, state, note) {
+    r.classList.remove("sending", "failed");
+    if (state) { r.classList.add(state); }
+    r.lastChild.textContent = note || "";
+  }
+  function append(r) {
+    var stick = nearBottom();
+    list.appendChild(r);
+    if (stick || r.classList.contains("mine")) { list.scrollTop = list.scrollHeight; }
+  }
+  function awaited(text) { return Object.keys(pending).some(function (k) { return pending[k].text === text; }); }
+
+  // A stored message (history or event), shown once per id.
+  function show(message) {
+    if (!message || !message.id || byId[message.id]) { return; }
+    // Possibly one of ours whose ack is on its way: wait for it, so the message keeps its place.
+    if (message.kind === "customer" && awaited(message.text)) { deferred[message.id] = message; return; }
+    var r = row(message);
+    r.setAttribute("data-id", String(message.id));
+    byId[message.id] = r;
+    append(r);
+    if (message.kind === "agent") {
+      if (panel.hidden) { unreadCount += 1; unread.textContent = String(unreadCount); unread.hidden = false; unread.setAttribute("aria-label", unreadCount + " " + t.unread); }
+      else { markRead(message.id); }
     }
-    shown[key] = row;
-    if (message.id) { shown["m" + message.id] = row; }
-    row.style.opacity = state === "sending" ? "0.6" : "1";
-    row.title = state === "failed" ? t.retry : "";
-    row.onclick = state === "failed" ? function () { deliver(pending[key]); } : null;
-    if (state === "failed") { row.firstChild.style.outline = "2px solid #dc2626"; } else { row.firstChild.style.outline = ""; }
+  }
+  function flushDeferred() {
+    Object.keys(deferred).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
+      var m = deferred[id];
+      if (awaited(m.text)) { return; }
+      delete deferred[id];
+      show(m);
+    });
+  }
+  // The server stored one of our messages.
+  function acknowledged(clientId, message) {
+    var p = pending[clientId];
+    delete pending[clientId];
+    save();
+    if (message && message.id) {
+      delete deferred[message.id];
+      if (byId[message.id]) {
+        if (p && p.row && p.row !== byId[message.id]) { p.row.remove(); }
+      } else if (p && p.row) {
+        byId[message.id] = p.row;
+        p.row.setAttribute("data-id", String(message.id));
+        setRowState(p.row, null);
+      } else {
+        show(message);
+      }
+    }
+    flushDeferred();
+  }
+  // The server refused one of our messages for good (e.g. too long): keep it visible, and its text in the box.
+  function refused(clientId, reason) {
+    var p = pending[clientId];
+    delete pending[clientId];
+    if (p && p.row) { setRowState(p.row, "failed", fill(t.rejected, { reason: reason })); p.row.onclick = null; }
+    if (p && !input.value) { input.value = p.text; }
+    save();
+    flushDeferred();
+  }
+  function showPending(p, state, note) {
+    if (!p.row) {
+      p.row = row(p);
+      p.row.setAttribute("data-client-id", p.client_message_id);
+      append(p.row);
+    }
+    setRowState(p.row, state, note);
+    p.row.lastChild.onclick = state === "failed" ? function () { deliver(p); } : null;
+  }
+
+  // ----- connection -----
+  var ws = null, backoff = 500, started = false, retryTimer = null, pingTimer = null, lastFrame = 0;
+  function setConn(state) {
+    conn.setAttribute("data-state", state);
+    conn.textContent = t[state];
   }
 
   function session() {
     return fetch(api + "/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token }) })
       .then(function (r) { if (!r.ok) { throw new Error("session " + r.status); } return r.json(); })
-      .then(function (s) { if (s.token !== token && saved.token && s.visitor !== saved.visitor) { lastEvent = 0; } token = s.token; saved.visitor = s.visitor; save(); });
+      .then(function (s) {
+        if (saved.visitor && s.visitor !== saved.visitor) { lastEvent = 0; } // a new visitor: start over
+        token = s.token; saved.visitor = s.visitor;
+        if (s.max_message_bytes) { maxBytes = s.max_message_bytes; }
+        if (s.conversation) { setConversation(s.conversation); }
+        save();
+      });
   }
 
   function history() {
     return fetch(api + "/messages", { headers: { authorization: "Bearer " + token } })
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
-      .then(function (d) { d.messages.forEach(function (m) { render(m, "sent"); }); });
+      .then(function (d) { (d.messages || []).forEach(show); });
+  }
+
+  function setConversation(c) {
+    conversation = c;
+    var resolved = c && c.status === "resolved";
+    if (resolved && rating.hidden) {
+      var chosen = 0;
+      try { chosen = Number(localStorage.getItem(storeKey + ":rating:" + c.id) || 0); } catch (e) { chosen = 0; }
+      paintStars(chosen);
+      ratingTitle.textContent = chosen ? t.rateThanks : t.rateTitle;
+    }
+    rating.hidden = !resolved;
+  }
+  function paintStars(n) {
+    starButtons.forEach(function (b, i) { b.setAttribute("aria-pressed", i < n ? "true" : "false"); });
+  }
+  function rate(n) {
+    // Placeholder: kept locally only. The CSAT issue will send the rating to the server.
+    paintStars(n);
+    ratingTitle.textContent = t.rateThanks;
+    try { if (conversation) { localStorage.setItem(storeKey + ":rating:" + conversation.id, String(n)); } } catch (e) { /* ignore */ }
   }
 
   function connect() {
+    clearTimeout(retryTimer);
+    setConn("connecting");
     var url = base.replace(/^http/, "ws") + "/api/v1/widget/" + encodeURIComponent(channel) + "/ws?token=" + encodeURIComponent(token) + "&after=" + lastEvent;
-    ws = new WebSocket(url);
-    ws.onopen = function () { backoff = 500; status.textContent = ""; Object.keys(pending).forEach(function (k) { deliver(pending[k]); }); };
-    ws.onmessage = function (e) {
-      var f; try { f = JSON.parse(e.data); } catch (err) { return; }
-      if (f.type === "event") {
+    var socket = new WebSocket(url);
+    ws = socket;
+    socket.onmessage = function (e) {
+      lastFrame = Date.now();
+      var f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      if (f.type === "hello") {
+        backoff = 500;
+        lastEvent = Math.max(lastEvent, f.last_event_id || 0);
+        save();
+        setConn("online");
+        Object.keys(pending).forEach(function (k) { deliver(pending[k]); });
+      } else if (f.type === "event") {
         var ev = f.event;
         if (ev.id) { lastEvent = Math.max(lastEvent, ev.id); save(); }
-        if (ev.kind === "message_created") { render(ev.data.message, "sent"); }
-        if (ev.kind === "typing") { status.textContent = t.typing; setTimeout(function () { status.textContent = ""; }, 3000); }
+        if (ev.kind === "message_created") {
+          show(ev.data.message);
+          if (ev.data.message && ev.data.message.kind === "agent") { typing.textContent = ""; }
+        } else if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") {
+          setConversation(ev.data.conversation);
+        } else if (ev.kind === "typing" && ev.data && ev.data.side === "agent") {
+          typing.textContent = t.typing;
+          clearTimeout(typing._timer);
+          typing._timer = setTimeout(function () { typing.textContent = ""; }, 4000);
+        }
       } else if (f.type === "ack") {
-        delete pending[f.client_message_id];
-        render(Object.assign({ client_message_id: f.client_message_id }, f.message), "sent");
+        acknowledged(f.client_message_id, f.message);
       } else if (f.type === "error" && f.client_message_id && pending[f.client_message_id]) {
-        render(pending[f.client_message_id], "failed");
+        failed(pending[f.client_message_id], f.code, f.message, (f.details && f.details.retry_after) || 0);
       }
     };
-    ws.onclose = function () {
-      status.textContent = t.offline;
-      setTimeout(function () { session().then(connect, function () { setTimeout(connect, backoff); }); }, backoff);
-      backoff = Math.min(backoff * 2, 15000);
+    socket.onclose = function () {
+      if (ws !== socket) { return; }
+      ws = null;
+      clearInterval(pingTimer);
+      setConn("offline");
+      Object.keys(pending).forEach(function (k) { if (pending[k].row) { showPending(pending[k], "sending", t.waiting); } });
+      reconnect();
     };
+    // A dead connection (no frame for a minute, though we ping every 25 s) is closed and reopened.
+    clearInterval(pingTimer);
+    lastFrame = Date.now();
+    pingTimer = setInterval(function () {
+      if (socket.readyState !== 1) { return; }
+      if (Date.now() - lastFrame > 60000) { socket.close(); return; }
+      socket.send(JSON.stringify({ type: "ping" }));
+    }, 25000);
   }
 
-  function deliver(message) {
-    render(message, "sending");
-    if (ws && ws.readyState === 1) {
-      ws.send(JSON.stringify({ type: "send", client_message_id: message.client_message_id, text: message.text }));
-    } else {
-      // Not connected: the same client id goes out over HTTP; a duplicate is answered with the original.
-      fetch(api + "/messages", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer " + token }, body: JSON.stringify({ client_message_id: message.client_message_id, text: message.text }) })
-        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
-        .then(function (d) { delete pending[message.client_message_id]; render(Object.assign({ client_message_id: message.client_message_id }, d.message), "sent"); })
-        .catch(function () { render(message, "failed"); });
+  function reconnect() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { session().then(connect, function () { setConn("offline"); reconnect(); }); }, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  }
+
+  function failed(p, code, message, retryAfter) {
+    if (code === "payload_too_large" || code === "invalid_field" || code === "forbidden" || code === "not_found") {
+      refused(p.client_message_id, message || code);
+      return;
     }
+    if (code === "rate_limited") {
+      showPending(p, "sending", t.slow);
+      setTimeout(function () { if (pending[p.client_message_id]) { deliver(p); } }, Math.max(1, retryAfter) * 1000);
+      return;
+    }
+    showPending(p, "failed", t.failed);
+  }
+
+  function deliver(p) {
+    showPending(p, "sending", ws && ws.readyState === 1 ? "" : t.waiting);
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify({ type: "send", client_message_id: p.client_message_id, text: p.text }));
+      return;
+    }
+    if (!token) { return; } // sent after the session starts
+    // Not connected: try HTTP with the same client id (a duplicate is answered with the original).
+    fetch(api + "/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer " + token },
+      body: JSON.stringify({ client_message_id: p.client_message_id, text: p.text })
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (r.ok) { acknowledged(p.client_message_id, d.message); return; }
+        var err = d.error || {};
+        failed(p, err.code || "http_" + r.status, err.message, (err.details && err.details.retry_after) || 0);
+      });
+    }, function () {
+      // Offline: it stays pending and goes out when the socket is back.
+      if (pending[p.client_message_id]) { showPending(p, "sending", t.waiting); }
+    });
+  }
+
+  function showError(text) {
+    error.textContent = text;
+    error.hidden = !text;
   }
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value.trim();
     if (!text) { return; }
+    var size = utf8Bytes(text);
+    if (size > maxBytes) {
+      showError(fill(t.tooLong, { size: kb(size), max: kb(maxBytes) }));
+      input.focus();
+      return; // the draft stays in the box
+    }
+    showError("");
     input.value = "";
-    var message = { client_message_id: uid(), text: text, kind: "customer" };
-    pending[message.client_message_id] = message;
-    deliver(message);
+    var p = { client_message_id: uid(), text: text, kind: "customer" };
+    pending[p.client_message_id] = p;
+    save();
+    if (conversation && conversation.status === "resolved") { rating.hidden = true; }
+    deliver(p);
+    input.focus();
   });
+  var lastTyping = 0;
   input.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
-    else if (ws && ws.readyState === 1) { ws.send(JSON.stringify({ type: "typing" })); }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.dispatchEvent(new Event("submit", { cancelable: true })); }
+    }
   });
-  var started = false;
-  button.addEventListener("click", function () {
-    var open = panel.style.display !== "flex";
-    panel.style.display = open ? "flex" : "none";
-    if (open && !started) { started = true; session().then(history).then(connect); }
+  input.addEventListener("input", function () {
+    save();
+    if (!error.hidden && utf8Bytes(input.value.trim()) <= maxBytes) { showError(""); }
+    if (ws && ws.readyState === 1 && Date.now() - lastTyping > 2000) {
+      lastTyping = Date.now();
+      ws.send(JSON.stringify({ type: "typing" }));
+    }
   });
+
+  var lastRead = 0;
+  function markRead(id) {
+    if (id > lastRead && ws && ws.readyState === 1) { lastRead = id; ws.send(JSON.stringify({ type: "read", message_id: id })); }
+  }
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      unreadCount = 0; unread.hidden = true;
+      list.scrollTop = list.scrollHeight;
+      input.focus();
+      var ids = Object.keys(byId).map(Number);
+      if (ids.length) { markRead(Math.max.apply(null, ids)); }
+      if (!started) {
+        started = true;
+        session().then(history).then(connect, function () {
+          setConn("offline");
+          started = false;
+          retryTimer = setTimeout(function () { if (!started && !panel.hidden) { setOpen(true); } }, backoff);
+          backoff = Math.min(backoff * 2, 15000);
+        });
+        // Messages left unsent by an earlier visit are shown at once, waiting for the connection.
+        Object.keys(pending).forEach(function (k) { showPending(pending[k], "sending", t.waiting); });
+      }
+    } else {
+      button.focus();
+    }
+  }
+  button.addEventListener("click", function () { setOpen(panel.hidden); });
+  close.addEventListener("click", function () { setOpen(false); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { setOpen(false); } });
+
   (document.body || document.documentElement).appendChild(host);
 })();

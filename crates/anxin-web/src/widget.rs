@@ -45,6 +45,13 @@ pub async fn script() -> Response {
         .into_response()
 }
 
+/// The one tag a shop adds to its pages: `server` is Anxin's address as the shop's visitors reach it (empty for
+/// a page Anxin serves itself), `channel_key` the web-chat channel's public key.
+pub fn snippet(server: &str, channel_key: &str) -> String {
+    let attr = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    format!(r#"<script src="{}/widget.js" data-channel="{}" async></script>"#, attr(server.trim_end_matches('/')), attr(channel_key))
+}
+
 /// A page that embeds the widget for the first web-chat channel (for trying Anxin out).
 pub async fn demo_page(State(state): State<AppState>) -> ApiResult<Html<String>> {
     let orgs = state.store.organizations().await?;
@@ -56,7 +63,7 @@ pub async fn demo_page(State(state): State<AppState>) -> ApiResult<Html<String>>
         }
     }
     let key = key.ok_or(ApiError::NotFound)?;
-    Ok(Html(include_str!("../assets/widget-demo.html").replace("{{CHANNEL}}", &key)))
+    Ok(Html(include_str!("../assets/widget-demo.html").replace("{{WIDGET}}", &snippet("", &key))))
 }
 
 /// Answers preflights and adds CORS headers; which origins are allowed is checked per channel in the handlers.
@@ -148,6 +155,8 @@ async fn session(
         "expires_at": exp,
         "channel": {"name": channel.name},
         "conversation": conversation,
+        // The widget refuses longer messages itself (the server answers 413 anyway).
+        "max_message_bytes": state.config.max_message_bytes,
     })))
 }
 

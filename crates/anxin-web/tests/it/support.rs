@@ -22,6 +22,8 @@ pub struct TestApp {
     pub base: String,
     pub channel_key: String,
     pub other_org_conversation: i64,
+    /// The server's counters (e.g. open WebSocket connections, for a test that must wait for a page's socket).
+    pub metrics: std::sync::Arc<anxin_web::metrics::Metrics>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -67,7 +69,7 @@ impl TestApp {
                 let seeded = seed(&store).await;
                 let state = AppState::new(store, config).await.expect("state");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready_tx.send((listener.local_addr().unwrap(), seeded)).unwrap();
+                ready_tx.send((listener.local_addr().unwrap(), seeded, state.metrics.clone())).unwrap();
                 anxin_web::serve(listener, state, async {
                     let _ = shutdown_rx.await;
                 })
@@ -75,12 +77,13 @@ impl TestApp {
                 .unwrap();
             });
         });
-        let (addr, (channel_key, other_org_conversation)) =
+        let (addr, (channel_key, other_org_conversation), metrics) =
             ready_rx.recv_timeout(Duration::from_secs(60)).expect("server started");
         TestApp {
             base: format!("http://{addr}"),
             channel_key,
             other_org_conversation,
+            metrics,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
             _dir: dir,

@@ -1,0 +1,443 @@
+//! Browser stories in a real headless Chromium (through [`crate::webdriver`]): the customer widget on a shop's
+//! page served from another origin, the agent workspace, the tone check, hostile text, languages and roles.
+//! The run leaves screenshots under `target/test-output/screenshots/`.
+//!
+//! nextest runs at most two of these at a time (`.config/nextest.toml`, group `browser`).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+use crate::webdriver::*;
+
+const WIDGET: &str = "#anxin-widget";
+const ANGRY: &str = "快递三天了还没到，怎么回事？！";
+const XSS: &str = r#"<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>"#;
+
+/// A shop's page on its own origin (`http://127.0.0.1:<port>`), embedding the widget for a web-chat channel
+/// that allows that origin. Served by a small thread until dropped.
+struct Shop {
+    url: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    addr: std::net::SocketAddr,
+}
+
+impl Shop {
+    fn start(app: &TestApp) -> Shop {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let origin = format!("http://{addr}");
+        let mut admin = app.login("admin");
+        let (status, body) = admin.post("/api/v1/channels", &json!({"kind": "web_chat", "name": "安心优品官网", "allowed_origins": [origin]}));
+        assert_eq!(status, 201, "{body}");
+        let key = body["channel"]["public_key"].as_str().unwrap().to_owned();
+        let page = format!(
+            "<!doctype html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>安心优品</title><style>body{{font-family:sans-serif;margin:2rem;color:#1f2937}}</style></head>\
+             <body><h1>安心优品旗舰店</h1><p>纯棉短袖T恤 ¥79 · 轻量跑步鞋 ¥299 · 保温杯 ¥89</p>\n{}\n</body></html>",
+            anxin_web::widget::snippet(&app.base, &key)
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    serve_page(stream, &page);
+                }
+            }
+        });
+        Shop { url: format!("{origin}/"), stop, thread: Some(thread), addr }
+    }
+}
+
+fn serve_page(mut stream: TcpStream, page: &str) {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut request = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let line = String::from_utf8_lossy(&request);
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let (status, body) = if path == "/" || path.starts_with("/?") { ("200 OK", page) } else { ("404 Not Found", "not found") };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wakes the accept loop
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Signs in through the `/login` form and lands on the inbox (all conversations).
+fn sign_in(b: &Browser, app: &TestApp, username: &str) {
+    sign_in_to(b, app, username, "/inbox?view=all");
+}
+
+/// Signs in through the `/login` form and lands on `next` (a workspace page).
+fn sign_in_to(b: &Browser, app: &TestApp, username: &str, next: &str) {
+    let next: String = next.bytes().map(|c| if c.is_ascii_alphanumeric() || c == b'/' { (c as char).to_string() } else { format!("%{c:02X}") }).collect();
+    b.goto(&format!("{}/login?next={next}", app.base));
+    let name = b.wait_for("input[name=username]");
+    b.clear(&name);
+    b.send_keys(&name, username);
+    b.send_keys(&b.find("input[name=password]"), PASSWORD);
+    b.click(&b.find("form[action='/login'] button[type=submit]"));
+    b.wait_for(".workspace");
+}
+
+/// Waits until the server has `n` open WebSocket connections (a page's live stream is up).
+fn wait_sockets(app: &TestApp, b: &Browser, n: i64) {
+    b.wait_until(&format!("{n} open WebSocket connection(s) on the server"), |_| {
+        (app.metrics.ws_connections.load(Ordering::SeqCst) >= n).then_some(())
+    });
+}
+
+/// An element inside the widget's shadow root.
+fn widget(b: &Browser, css: &str) -> Element {
+    b.wait_until(&format!("`{css}` in the widget"), |b| b.find_all_in_shadow(WIDGET, css).into_iter().next())
+}
+
+/// Opens the widget from its button and waits until it is connected.
+fn open_widget(b: &Browser) {
+    b.click(&widget(b, "[data-anxin=open]"));
+    let panel = widget(b, "[data-anxin=panel]");
+    b.wait_until("the widget's panel to be visible", |b| b.displayed(&panel).then_some(()));
+    b.wait_until("the widget to be connected", |b| {
+        widget_state(b).and_then(|s| (s["state"] == "online").then_some(()))
+    });
+}
+
+/// What the widget shows: connection state, message rows (kind, server id, text, classes), error, input.
+fn widget_state(b: &Browser) -> Option<Value> {
+    let state = b.execute(
+        "const root = document.querySelector(arguments[0])?.shadowRoot;
+         if (!root) return null;
+         const q = (s) => root.querySelector(s);
+         return {
+           state: q('[data-anxin=state]').dataset.state,
+           stateText: q('[data-anxin=state]').textContent,
+           rows: [...root.querySelectorAll('[data-anxin-kind]')].map((r) => ({
+             kind: r.dataset.anxinKind, id: r.dataset.id || null, text: r.querySelector('.ax-bubble').textContent,
+             className: r.className, markup: r.querySelector('.ax-bubble').children.length })),
+           error: q('[data-anxin=error]').hidden ? null : q('[data-anxin=error]').textContent,
+           input: q('[data-anxin=input]').value,
+           typing: q('[data-anxin=typing]').textContent,
+           rating: !q('[data-anxin=rating]').hidden,
+         };",
+        vec![json!(WIDGET)],
+    );
+    (!state.is_null()).then_some(state)
+}
+
+fn rows(state: &Value) -> Vec<(String, Option<i64>, String)> {
+    state["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap().to_owned(), r["id"].as_str().and_then(|i| i.parse().ok()), r["text"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// Types into the widget and sends with Enter; waits until the server acknowledged it (the row has an id).
+fn widget_send(b: &Browser, text: &str) -> i64 {
+    let input = widget(b, "[data-anxin=input]");
+    b.send_keys(&input, &format!("{text}{ENTER}"));
+    widget_wait_stored(b, text)
+}
+
+fn widget_wait_stored(b: &Browser, text: &str) -> i64 {
+    b.wait_until(&format!("the widget to show {text:?} as stored"), |b| {
+        let state = widget_state(b)?;
+        rows(&state).into_iter().find(|(kind, id, t)| kind == "customer" && id.is_some() && t == text).and_then(|r| r.1)
+    })
+}
+
+fn xss_flag(b: &Browser) -> Value {
+    b.execute("return typeof window.__xss === 'undefined' ? null : window.__xss;", vec![])
+}
+
+/// Sets a text field's value as a paste would (for texts WebDriver cannot type quickly or at all).
+fn paste(b: &Browser, field: &Element, text: &str) {
+    b.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![field.arg(), json!(text)],
+    );
+}
+
+/// The status of a same-origin GET from the page (with its cookies), after redirects.
+fn fetch_status(b: &Browser, path: &str) -> i64 {
+    let status = b.execute_async(
+        "const done = arguments[arguments.length - 1];
+         fetch(arguments[0], {credentials: 'same-origin'}).then((r) => done(r.status), (e) => done(String(e)));",
+        vec![json!(path)],
+    );
+    status.as_i64().unwrap_or_else(|| panic!("fetch {path} failed: {status}"))
+}
+
+fn body_text(b: &Browser) -> String {
+    b.text(&b.find("body"))
+}
+
+fn conversation_of(app: &TestApp, text: &str) -> i64 {
+    let mut agent = app.login("agent");
+    let (status, list) = agent.get("/api/v1/conversations");
+    assert_eq!(status, 200, "{list}");
+    list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["preview"].as_str().is_some_and(|p| p.contains(text)))
+        .and_then(|c| c["id"].as_i64())
+        .unwrap_or_else(|| panic!("no conversation with {text:?}: {list}"))
+}
+
+/// (1) A customer on the shop's page (another origin) writes; the agent sees the conversation arrive live with an
+/// emotion badge, opens it (strategy card), replies from the reply box; the customer sees the reply live, and a
+/// reload of the shop's page shows the conversation once, with nothing duplicated.
+#[test]
+fn customer_and_agent_talk_live() {
+    let app = TestApp::spawn(None);
+    let shop = Shop::start(&app);
+    let agent = Browser::start("zh-CN");
+    sign_in(&agent, &app, "agent");
+    wait_sockets(&app, &agent, 1);
+    agent.execute("window.__loaded = 'once';", vec![]);
+
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    let state = widget_state(&customer).expect("the widget is on the shop's page");
+    assert_eq!(state["rows"], json!([]), "{state}");
+    open_widget(&customer);
+    let message_id = widget_send(&customer, ANGRY);
+
+    // Live in the agent's list, without a reload, with the emotion the engine found.
+    let row = agent.wait_for_text("#rows .row[data-id]", "快递三天了");
+    let conversation = agent.attribute(&row, "data-id").unwrap();
+    let badge = agent.wait_until("an anger or anxiety badge on the new row", |b| {
+        b.find_all(&format!("#rows .row[data-id='{conversation}'] .badge")).into_iter().find(|e| {
+            let class = b.attribute(e, "class").unwrap_or_default();
+            class.contains("emo-anger") || class.contains("emo-anxiety")
+        })
+    });
+    assert!(!agent.text(&badge).trim().is_empty(), "the badge names the emotion");
+    assert_eq!(agent.execute("return window.__loaded;", vec![]), "once", "the list updated without a reload");
+
+    // The conversation: the message, its badge, the strategy card.
+    agent.goto(&format!("{}/inbox?view=all&c={conversation}", app.base));
+    agent.wait_for_text(&format!("#messages .msg[data-id='{message_id}']"), ANGRY);
+    let strategy = agent.wait_for(".strategy");
+    assert!(agent.text(&strategy).lines().filter(|l| !l.trim().is_empty()).count() >= 2, "a strategy card: {}", agent.text(&strategy));
+    assert!(!agent.find_all(".badge.emo-anger, .badge.emo-anxiety").is_empty(), "the emotion badge in the conversation");
+
+    // The agent replies through the reply box.
+    let reply = "非常抱歉让您久等了！我马上联系快递核实包裹位置，今天18点前给您回复。";
+    agent.send_keys(&agent.find("#draft"), reply);
+    agent.click(&agent.find("#reply button[type=submit]"));
+    let sent = agent.wait_until("the reply in the conversation (or the tone check)", |b| {
+        if b.try_find("#tone").is_some_and(|t| b.displayed(&t)) {
+            // A careful reply may still be flagged for something missing; the agent sends it as written.
+            b.click(&b.find("#tone-send"));
+            return None;
+        }
+        b.find_all("#messages .msg[data-id]").into_iter().find(|e| b.text(e).contains("我马上联系快递"))
+    });
+    let reply_id: i64 = agent.attribute(&sent, "data-id").unwrap().parse().unwrap();
+
+    // The customer sees it live.
+    customer.wait_until("the agent's reply in the widget", |b| {
+        let state = widget_state(b)?;
+        rows(&state).iter().any(|(kind, id, text)| kind == "agent" && *id == Some(reply_id) && text == reply).then_some(())
+    });
+    let dir = screenshot_dir();
+    agent.screenshot(&dir.join("workspace.png"));
+    customer.screenshot(&dir.join("widget.png"));
+
+    // A reload: history and the resumed stream show each message exactly once, in order.
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let state = widget_state(&customer).unwrap();
+    assert_eq!(
+        rows(&state),
+        vec![("customer".to_owned(), Some(message_id), ANGRY.to_owned()), ("agent".to_owned(), Some(reply_id), reply.to_owned())],
+        "{state}"
+    );
+    assert_eq!(state["stateText"], "在线", "the widget speaks the visitor's language: {state}");
+}
+
+/// (2) The tone check flags 不是跟你说了吗 before sending; the suggested rewrite is sent instead, and stored as the
+/// agent's reply.
+#[test]
+fn tone_check_offers_a_rewrite_that_is_sent() {
+    let app = TestApp::spawn(None);
+    let mut visitor = app.visitor();
+    let (status, sent) = visitor.send("tone-1", ANGRY);
+    assert_eq!(status, 201, "{sent}");
+    let conversation = sent["conversation_id"].as_i64().unwrap();
+
+    let agent = Browser::start("zh-CN");
+    sign_in(&agent, &app, "agent");
+    agent.goto(&format!("{}/inbox?view=all&c={conversation}", app.base));
+    let tone = agent.find("#tone");
+    assert!(!agent.displayed(&tone), "the tone panel is hidden before a check");
+    agent.send_keys(&agent.wait_for("#draft"), "不是跟你说了吗，自己看订单详情");
+    agent.click(&agent.find("#reply button[type=submit]"));
+
+    agent.wait_until("the tone check panel", |b| b.displayed(&tone).then_some(()));
+    agent.wait_for_text("#tone-problems li", "不是跟你说了吗");
+    let suggestion = agent.property(&agent.find("#tone-suggestion"), "textContent").as_str().unwrap_or("").trim().to_owned();
+    assert!(!suggestion.is_empty() && !suggestion.contains("不是跟你说了吗"), "a rewrite without the phrase: {suggestion:?}");
+    assert!(agent.find_all("#messages .msg.agent").is_empty(), "nothing was sent yet");
+
+    agent.click(&agent.find("#tone-use"));
+    agent.wait_until("the rewrite in the conversation", |b| {
+        b.find_all("#messages .msg[data-id]").into_iter().find(|e| b.property(e, "textContent").as_str().is_some_and(|t| t.contains(&suggestion)))
+    });
+
+    let mut api = app.login("agent");
+    let (status, list) = api.get(&format!("/api/v1/conversations/{conversation}/messages"));
+    assert_eq!(status, 200);
+    let messages = list["messages"].as_array().unwrap();
+    let last = messages.last().unwrap();
+    assert_eq!((last["kind"].as_str(), last["text"].as_str()), (Some("agent"), Some(suggestion.as_str())), "{list}");
+    assert!(messages.iter().all(|m| !m["text"].as_str().unwrap().contains("不是跟你说了吗")), "the flagged draft was never sent");
+}
+
+/// (3) Markup, script, right-to-left overrides and zero-width characters from a customer are text in the widget
+/// and in the workspace (at page load and live); an agent's markup is text in the widget; a message over the
+/// server's limit is refused in the widget in the visitor's language, and the draft is kept.
+#[test]
+fn hostile_text_is_shown_as_text() {
+    let app = TestApp::spawn(None);
+    let shop = Shop::start(&app);
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    widget_send(&customer, XSS);
+    assert_eq!(xss_flag(&customer), Value::Null, "no script ran on the shop's page");
+
+    let conversation = conversation_of(&app, "<img");
+    let agent = Browser::start("zh-CN");
+    sign_in_to(&agent, &app, "agent", &format!("/inbox?view=all&c={conversation}"));
+    let shown = agent.wait_until("the payload as text in the conversation", |b| {
+        b.find_all("#messages .msg[data-id]").into_iter().find(|e| b.text(e).contains(XSS))
+    });
+    assert!(agent.displayed(&shown));
+    assert_eq!(xss_flag(&agent), Value::Null, "no script ran in the workspace");
+    assert_eq!(agent.execute("return document.querySelectorAll('#messages img, #messages script').length;", vec![]), 0);
+    wait_sockets(&app, &agent, 2);
+
+    // Live: bidirectional overrides, zero-width characters and tags arrive as the characters they are.
+    let tricky = "\u{202E}gnp.exe\u{200B}<b>粗体</b>\u{2066}טקסט\u{2069} &amp; 完";
+    let input = widget(&customer, "[data-anxin=input]");
+    paste(&customer, &input, tricky);
+    customer.send_keys(&input, ENTER);
+    let tricky_id = widget_wait_stored(&customer, tricky);
+    let live = agent.wait_for(&format!("#messages .msg[data-id='{tricky_id}']"));
+    let bubble_text = agent.execute("return arguments[0].querySelector('.bubble').textContent;", vec![live.arg()]);
+    assert_eq!(bubble_text, tricky, "the workspace shows the exact characters");
+    assert_eq!(agent.execute("return document.querySelectorAll('#messages b').length;", vec![]), 0);
+    let state = widget_state(&customer).unwrap();
+    assert!(state["rows"].as_array().unwrap().iter().all(|r| r["markup"] == 0), "widget bubbles hold text only: {state}");
+
+    // An agent's markup is text for the customer.
+    let mut api = app.login("agent");
+    let agent_markup = "<img src=x onerror=\"window.__xss=2\">您好，<i>已为您查询</i>";
+    let (status, _) = api.post(&format!("/api/v1/conversations/{conversation}/messages"), &json!({"text": agent_markup}));
+    assert_eq!(status, 201);
+    customer.wait_until("the agent's reply as text in the widget", |b| {
+        rows(&widget_state(b)?).iter().any(|(kind, _, text)| kind == "agent" && text == agent_markup).then_some(())
+    });
+    assert_eq!(xss_flag(&customer), Value::Null);
+    assert_eq!(xss_flag(&agent), Value::Null);
+
+    // Over 64 KiB: refused in the widget (in Chinese), the draft stays, nothing is sent.
+    let before = rows(&widget_state(&customer).unwrap()).len();
+    let long = "长".repeat(22_000); // 66,000 bytes in UTF-8
+    paste(&customer, &input, &long);
+    customer.send_keys(&input, ENTER);
+    let state = customer.wait_until("the widget's too-long message", |b| widget_state(b).filter(|s| s["error"].is_string()));
+    assert!(state["error"].as_str().unwrap().contains("消息太长"), "{}", state["error"]);
+    assert_eq!(state["input"].as_str().unwrap().chars().count(), 22_000, "the draft is kept");
+    assert_eq!(rows(&state).len(), before, "nothing was added");
+    let (_, list) = api.get(&format!("/api/v1/conversations/{conversation}/messages"));
+    assert!(list["messages"].as_array().unwrap().iter().all(|m| m["text"].as_str().unwrap().len() < 60_000));
+}
+
+/// (4) The language switch changes the workspace and the sign-in page: English, 繁體中文, and back.
+#[test]
+fn language_switch_changes_the_interface() {
+    let app = TestApp::spawn(None);
+    let b = Browser::start("zh-CN");
+    sign_in(&b, &app, "agent");
+    let lang = |b: &Browser| b.execute("return document.documentElement.lang;", vec![]);
+    assert_eq!(lang(&b), "zh-Hans", "Simplified Chinese for a zh-CN browser");
+    assert!(body_text(&b).contains("会话"), "{}", body_text(&b));
+
+    b.click(&b.find(".langs a[lang=en]"));
+    b.wait_until("the workspace in English", |b| (lang(b) == "en").then_some(()));
+    b.wait_for(".workspace");
+    let text = body_text(&b);
+    assert!(text.contains("Inbox") && text.contains("Sign out"), "{text}");
+    assert!(!text.contains("会话"), "{text}");
+
+    b.click(&b.find(".langs a[lang=zh-Hant]"));
+    b.wait_until("the workspace in Traditional Chinese", |b| (lang(b) == "zh-Hant").then_some(()));
+    let text = body_text(&b);
+    assert!(text.contains("會話") && text.contains("登出"), "{text}");
+
+    // The sign-in page follows the choice, and switches too.
+    b.goto(&format!("{}/login", app.base));
+    let submit = |b: &Browser| b.text(&b.find("form[action='/login'] button[type=submit]"));
+    assert_eq!(submit(&b), "登入");
+    b.click(&b.find(".langs a[lang=en]"));
+    b.wait_until("the sign-in page in English", |b| (submit(b) == "Sign in").then_some(()));
+    assert!(body_text(&b).contains("Username"));
+    b.click(&b.find(".langs a[lang=zh-Hans]"));
+    b.wait_until("the sign-in page in Simplified Chinese", |b| (submit(b) == "登录").then_some(()));
+}
+
+/// (5) An agent cannot open the admin pages: the forbidden page, and 403 from the server. The admin can, and
+/// sees the supervisor board.
+#[test]
+fn agents_cannot_open_admin_pages() {
+    let app = TestApp::spawn(None);
+    let agent = Browser::start("zh-CN");
+    sign_in(&agent, &app, "agent");
+    agent.goto(&format!("{}/admin", app.base));
+    agent.wait_until("the forbidden page", |b| body_text(b).contains("你的角色无权访问此页面").then_some(()));
+    assert!(agent.try_find(".workspace").is_none());
+    assert_eq!(fetch_status(&agent, "/admin"), 403);
+
+    // The admin's pages and the supervisor board (with a conversation on it).
+    let mut visitor = app.visitor();
+    assert_eq!(visitor.send("b-1", ANGRY).0, 201);
+    let admin = Browser::start("zh-CN");
+    sign_in(&admin, &app, "admin");
+    assert_eq!(fetch_status(&admin, "/admin"), 200);
+    assert_eq!(fetch_status(&admin, "/board"), 200);
+    admin.goto(&format!("{}/board", app.base));
+    admin.wait_until("the board to load", |b| (b.execute("return document.readyState;", vec![]) == "complete").then_some(()));
+    assert!(!body_text(&admin).contains("你的角色无权访问此页面"));
+    admin.screenshot(&screenshot_dir().join("board.png"));
+}
