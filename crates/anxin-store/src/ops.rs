@@ -108,7 +108,14 @@ pub struct ConversationFilter {
     /// `Some(None)`: unassigned only.
     pub assignee_id: Option<Option<i64>>,
     pub team_id: Option<i64>,
+    /// Any of these teams ("my teams"); an empty list matches nothing.
+    pub team_ids: Option<Vec<i64>>,
     pub customer_id: Option<i64>,
+    /// The customer's current emotion (`anger`, …).
+    pub emotion: Option<String>,
+    pub complaint_type: Option<String>,
+    /// Complaint risk at least this (0–1).
+    pub min_risk: Option<f64>,
     /// Keyset cursor: conversations strictly older than (last_message_at, id).
     pub before: Option<(i64, i64)>,
     pub limit: i64,
@@ -598,8 +605,28 @@ impl Store {
             if let Some(team) = filter.team_id {
                 add(&mut sql, " AND c.team_id = ?", team.into());
             }
+            if let Some(teams) = &filter.team_ids {
+                if teams.is_empty() {
+                    sql.push_str(" AND 1 = 0");
+                } else {
+                    sql.push_str(" AND c.team_id IN (");
+                    for (i, team) in teams.iter().take(100).enumerate() {
+                        add(&mut sql, if i == 0 { "?" } else { ", ?" }, (*team).into());
+                    }
+                    sql.push(')');
+                }
+            }
             if let Some(customer) = filter.customer_id {
                 add(&mut sql, " AND c.customer_id = ?", customer.into());
+            }
+            if let Some(emotion) = &filter.emotion {
+                add(&mut sql, " AND c.emotion = ?", emotion.clone().into());
+            }
+            if let Some(complaint) = &filter.complaint_type {
+                add(&mut sql, " AND c.complaint_type = ?", complaint.clone().into());
+            }
+            if let Some(risk) = filter.min_risk {
+                add(&mut sql, " AND c.risk >= ?", risk.into());
             }
             if let Some((at, id)) = filter.before {
                 add(&mut sql, " AND (c.last_message_at < ?", at.into());
@@ -673,6 +700,11 @@ impl Store {
             conversation_in(tx.conn, org_id, conversation_id)
         })
         .await
+    }
+
+    /// Records something a person did outside any other write (e.g. sending a reply the tone check flagged).
+    pub async fn record_audit(&self, org_id: i64, actor: String, action: &'static str, target: String, details: Value) -> Result<()> {
+        self.write(move |tx| audit(tx, org_id, &actor, action, &target, details)).await
     }
 
     pub async fn audit_log(&self, org_id: i64, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {

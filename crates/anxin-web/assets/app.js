@@ -1,18 +1,34 @@
-// Anxin agent workspace: live updates over the WebSocket, and replies with a tone check before sending.
+// Anxin agent workspace: live updates over the WebSocket (resuming from the last event seen after a drop), the
+// reply box with a tone check before sending, and keyboard shortcuts. Everything the page does also works without
+// this script (actions are forms); this adds live state and speed.
 // Text is always inserted with textContent (never innerHTML). The draft is kept in localStorage, so an expired
-// session or a reload loses nothing.
+// session, a reload or a dropped connection loses nothing.
 const root = document.querySelector(".workspace");
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 const current = Number(root?.dataset.conversation || 0);
+const meId = Number(root?.dataset.me || 0);
+const view = root?.dataset.view ?? "mine";
+const texts = JSON.parse(root?.dataset.texts || "{}");
 const live = document.getElementById("live");
 const messages = document.getElementById("messages");
 const rows = document.getElementById("rows");
+const typing = document.getElementById("typing");
+const filterParams = new URLSearchParams(root?.dataset.filter ?? "");
+const ICONS = { anger: "▲", anxiety: "◆", disappointment: "▼", neutral: "●", satisfied: "★" };
+const MAX_BYTES = 64 * 1024;
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+function badge(label, intensity) {
+  const key = ICONS[label] ? label : "neutral";
+  let text = `${ICONS[key]} ${texts.emotion?.[key] ?? key}`;
+  if (intensity !== undefined) text += ` · ${texts.intensity ?? ""} ${Math.round(intensity * 100)}%`;
+  return el("span", "badge emo-" + key, text);
 }
 
 async function api(method, path, body) {
@@ -22,6 +38,7 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 401) {
+    // The draft is already in localStorage: sign in again and come back to it.
     location.href = "/login?expired=1&next=" + encodeURIComponent(location.pathname + location.search);
     throw new Error("signed out");
   }
@@ -30,57 +47,104 @@ async function api(method, path, body) {
   return data;
 }
 
+// ----- live updates -----
+
 function appendMessage(m) {
   if (!messages || messages.querySelector(`[data-id="${m.id}"]`)) return;
   const li = el("li", "msg " + m.kind);
   li.dataset.id = m.id;
   li.appendChild(el("div", "bubble", m.text));
-  const label = m.analysis?.emotion?.label;
-  if (label) {
-    const badge = el("span", "badge emo-" + label, label);
-    li.appendChild(badge);
-  }
+  const emotion = m.analysis?.emotion;
+  if (emotion?.label) li.appendChild(badge(emotion.label, emotion.intensity));
   messages.appendChild(li);
   messages.scrollTop = messages.scrollHeight;
 }
 
-function touchRow(conversation) {
+/// Whether a conversation belongs in the list as filtered now (the server applies the same rules on reload).
+function matchesView(c) {
+  const status = filterParams.get("status") ?? "open";
+  if (status !== "any" && c.status !== status) return false;
+  const emotion = filterParams.get("emotion");
+  if (emotion && c.emotion !== emotion) return false;
+  const complaint = filterParams.get("complaint");
+  if (complaint && c.complaint_type !== complaint) return false;
+  if (filterParams.get("risk") === "high" && !(c.risk >= 0.6)) return false;
+  if (view === "mine") return c.assignee_id === meId;
+  if (view === "unassigned") return c.assignee_id == null;
+  if (view === "team") return null; // team membership is known to the server only
+  return true;
+}
+
+let staleNotice = null;
+function showStale() {
+  if (staleNotice || !rows) return;
+  staleNotice = el("button", "stale", texts.new_conversations ?? "↻");
+  staleNotice.type = "button";
+  staleNotice.addEventListener("click", () => location.reload());
+  rows.before(staleNotice);
+}
+
+function touchRow(c) {
   if (!rows) return;
-  let row = rows.querySelector(`[data-id="${conversation.id}"]`);
+  let row = rows.querySelector(`.row[data-id="${c.id}"]`);
+  const fits = matchesView(c);
+  if (fits === false) {
+    if (row && c.id !== current) row.remove();
+    return;
+  }
+  if (fits === null && !row) { showStale(); return; }
   if (!row) {
     row = el("li", "row");
-    row.dataset.id = conversation.id;
+    row.dataset.id = c.id;
     const a = el("a");
-    a.href = "/inbox?view=all&c=" + conversation.id;
-    a.append(el("span", "name", conversation.customer_name), el("span", "badge emo-" + (conversation.emotion ?? "neutral"), conversation.emotion ?? ""), el("span", "preview", conversation.preview ?? ""), el("span", "meta", conversation.status));
+    a.href = `/inbox?${filterParams}&c=${c.id}`;
+    a.append(el("span", "name", c.customer_name), el("span", "badge"), el("span", "preview"), el("span", "meta"));
     row.appendChild(a);
     rows.querySelector(".empty")?.remove();
-  } else {
-    const preview = row.querySelector(".preview");
-    if (preview) preview.textContent = conversation.preview ?? "";
   }
-  if (conversation.id !== current) row.classList.add("updated");
+  const old = row.querySelector(".badge");
+  old.replaceWith(badge(c.emotion ?? "neutral"));
+  row.querySelector(".preview").textContent = c.preview ?? "";
+  row.querySelector(".meta").textContent = `${Math.round((c.intensity ?? 0) * 100)}% · ${c.status}`;
+  if (c.id !== current) row.classList.add("updated");
   rows.prepend(row);
 }
 
+let typingTimer;
+function showTyping() {
+  if (!typing) return;
+  typing.textContent = texts.typing ?? "…";
+  typing.hidden = false;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => { typing.hidden = true; }, 4000);
+}
+
 let backoff = 500;
+let lastEvent = null;
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws?after=latest`);
+  // First connection: from now (the page was just rendered). After a drop: from the last event seen, so the
+  // server replays what happened meanwhile and nothing is lost.
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws?after=${lastEvent ?? "latest"}`);
   ws.onopen = () => { backoff = 500; if (live) { live.textContent = live.dataset.ok; live.classList.remove("off"); } };
   ws.onmessage = (e) => {
     const f = JSON.parse(e.data);
+    if (f.type === "hello") { lastEvent ??= f.last_event_id; return; }
     if (f.type !== "event") return;
     const ev = f.event;
-    if (ev.kind === "message_created" && ev.conversation_id === current) appendMessage(ev.data.message);
+    if (ev.id > 0) lastEvent = Math.max(lastEvent ?? 0, ev.id);
+    if (ev.kind === "message_created" && ev.conversation_id === current) { appendMessage(ev.data.message); if (typing) typing.hidden = true; }
     if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") touchRow(ev.data.conversation);
+    if (ev.kind === "typing" && ev.conversation_id === current && ev.data?.side === "customer") showTyping();
   };
   ws.onclose = () => {
     if (live) { live.textContent = live.dataset.off; live.classList.add("off"); }
     setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 15000);
   };
+  socket = ws;
 }
+let socket = null;
 if (root) connect();
 
 // ----- reply with tone check -----
@@ -88,35 +152,66 @@ const form = document.getElementById("reply");
 const draft = document.getElementById("draft");
 const asNote = document.getElementById("as-note");
 const tone = document.getElementById("tone");
+const status = document.getElementById("reply-status");
 const draftKey = "anxin:draft:" + current;
+let lastTyping = 0;
 if (draft) {
   draft.value = localStorage.getItem(draftKey) ?? "";
-  draft.addEventListener("input", () => localStorage.setItem(draftKey, draft.value));
-  draft.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) form.requestSubmit(); });
+  draft.addEventListener("input", () => {
+    localStorage.setItem(draftKey, draft.value);
+    if (!tone.hidden) tone.hidden = true; // the warning was about the old text
+    const now = Date.now();
+    if (!asNote?.checked && socket?.readyState === 1 && now - lastTyping > 2000) {
+      lastTyping = now;
+      socket.send(JSON.stringify({ type: "typing", conversation_id: current }));
+    }
+  });
+  draft.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === "Escape") draft.blur();
+  });
 }
 
-async function send(text, overrideTone) {
-  const body = { text, kind: asNote?.checked ? "note" : "reply", client_message_id: crypto.randomUUID() };
+function say(text) { if (status) status.textContent = text ?? ""; }
+
+async function send(text, toneOverride) {
+  if (new TextEncoder().encode(text).length > MAX_BYTES) { say(texts.too_long); return; }
+  const body = { text, kind: asNote?.checked ? "note" : "reply", client_message_id: crypto.randomUUID(), tone_override: toneOverride };
   const data = await api("POST", `/conversations/${current}/messages`, body);
   appendMessage(data.message);
   draft.value = "";
   localStorage.removeItem(draftKey);
   tone.hidden = true;
-  return overrideTone;
+  say("");
 }
 
-function showTone(check) {
-  const list = (id, items) => {
-    const ul = document.getElementById(id);
-    ul.replaceChildren(...items.map((t) => el("li", "", t)));
-  };
-  const missingText = JSON.parse(root.dataset.missing || "{}");
+/// The draft with each flagged span marked (spans are character offsets, so split by code points).
+function markedDraft(text, problems) {
+  const chars = Array.from(text);
+  const out = [];
+  let at = 0;
+  for (const p of [...problems].sort((a, b) => a.span.start - b.span.start)) {
+    if (p.span.start < at || p.span.end > chars.length) continue;
+    if (p.span.start > at) out.push(document.createTextNode(chars.slice(at, p.span.start).join("")));
+    const mark = el("mark", "tone-flag", chars.slice(p.span.start, p.span.end).join(""));
+    mark.title = p.advice ?? p.kind;
+    out.push(mark);
+    at = p.span.end;
+  }
+  if (at < chars.length) out.push(document.createTextNode(chars.slice(at).join("")));
+  return out;
+}
+
+function showTone(check, text) {
+  const list = (id, items) => document.getElementById(id).replaceChildren(...items.map((t) => el("li", "", t)));
+  document.getElementById("tone-draft").replaceChildren(...markedDraft(text, check.problems));
   list("tone-problems", check.problems.map((p) => `「${p.text}」 ${p.advice ?? p.kind}`));
-  list("tone-missing", (check.missing ?? []).map((m) => missingText[m] ?? m));
+  list("tone-missing", (check.missing ?? []).map((m) => texts.missing?.[m] ?? m));
   document.getElementById("tone-suggestion").textContent = check.suggestion ?? "";
   document.getElementById("tone-use").hidden = !check.suggestion;
-  tone.hidden = false;
   tone.dataset.suggestion = check.suggestion ?? "";
+  tone.hidden = false;
+  (check.suggestion ? document.getElementById("tone-use") : document.getElementById("tone-send")).focus();
 }
 
 form?.addEventListener("submit", async (e) => {
@@ -125,14 +220,51 @@ form?.addEventListener("submit", async (e) => {
   if (!text) return;
   try {
     if (!asNote?.checked) {
+      say(texts.checking);
       const { tone: check } = await api("POST", `/conversations/${current}/tone-check`, { text });
-      if (check.problems.length > 0 || check.score < 70) { showTone(check); return; }
+      say("");
+      if (check.problems.length > 0 || check.score < 70) { showTone(check, text); return; }
     }
     await send(text, false);
   } catch (err) {
-    alert(err.message);
+    say(err.status === 413 ? texts.too_long : `${texts.failed ?? ""} ${err.message}`);
   }
 });
-document.getElementById("tone-use")?.addEventListener("click", () => { draft.value = tone.dataset.suggestion; send(draft.value, false).catch((e) => alert(e.message)); });
-document.getElementById("tone-send")?.addEventListener("click", () => { send(draft.value.trim(), true).catch((e) => alert(e.message)); });
+document.getElementById("tone-use")?.addEventListener("click", () => {
+  draft.value = tone.dataset.suggestion;
+  send(draft.value, false).catch((e) => say(`${texts.failed ?? ""} ${e.message}`));
+});
+document.getElementById("tone-send")?.addEventListener("click", () => {
+  send(draft.value.trim(), true).catch((e) => say(`${texts.failed ?? ""} ${e.message}`));
+});
 document.getElementById("tone-edit")?.addEventListener("click", () => { tone.hidden = true; draft.focus(); });
+document.getElementById("script-insert")?.addEventListener("click", () => {
+  const script = document.getElementById("script")?.textContent ?? "";
+  draft.value = draft.value ? `${draft.value}\n${script}` : script;
+  localStorage.setItem(draftKey, draft.value);
+  draft.focus();
+});
+
+// ----- keyboard shortcuts (not while typing in a field) -----
+function go(step) {
+  const links = [...(rows?.querySelectorAll(".row a") ?? [])];
+  if (links.length === 0) return;
+  const at = links.findIndex((a) => a.closest(".row").dataset.id === String(current));
+  const next = links[Math.min(Math.max(at + step, 0), links.length - 1)];
+  if (at === -1) links[0].click(); else next?.click();
+}
+document.addEventListener("keydown", (e) => {
+  const t = e.target;
+  if (e.ctrlKey || e.metaKey || e.altKey || t.closest?.("input, textarea, select, [contenteditable]")) return;
+  const click = (id) => document.getElementById(id)?.click();
+  switch (e.key) {
+    case "j": go(1); break;
+    case "k": go(-1); break;
+    case "r": if (draft) { e.preventDefault(); if (asNote) asNote.checked = false; draft.focus(); } break;
+    case "n": if (draft) { e.preventDefault(); if (asNote) asNote.checked = true; draft.focus(); } break;
+    case "a": click("act-assign-me"); break;
+    case "e": click("act-status"); break;
+    case "?": document.getElementById("shortcuts")?.classList.toggle("open"); break;
+    default: return;
+  }
+});

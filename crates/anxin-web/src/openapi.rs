@@ -9,7 +9,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/auth/login", "Sign in with username and password; sets the session cookie, returns the CSRF token"),
     ("post", "/auth/logout", "Sign out (ends the session)"),
     ("get", "/auth/me", "The signed-in user, role and CSRF token"),
-    ("get", "/conversations", "Inbox: filter by status, assignee (me|none|id), team, customer; keyset paging with before"),
+    ("get", "/conversations", "Inbox: filter by status, assignee (me|none|id), team, customer, emotion, complaint, min_risk; keyset paging with before"),
     ("get", "/conversations/{id}", "One conversation with its customer"),
     ("patch", "/conversations/{id}", "Change status, assignee, team, priority, labels"),
     ("get", "/conversations/{id}/messages", "Messages (with analysis) after a message id"),

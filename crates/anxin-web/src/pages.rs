@@ -11,8 +11,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use anxin_domain::{Action, ConversationStatus, MessageKind};
-use anxin_store::{Conversation, ConversationFilter, Message, Principal, StoreError};
+use anxin_store::Principal;
+
+mod workspace;
+
+pub(crate) use workspace::emotion_badge;
 
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE, cookie_value_in};
@@ -23,7 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_language))
-        .route("/inbox", get(inbox))
+        .route("/inbox", get(workspace::inbox))
+        .route("/inbox/{id}", post(workspace::act))
         .route("/assets/app.js", get(|| async { asset("application/javascript; charset=utf-8", include_str!("../assets/app.js")) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/app.css")) }))
 }
@@ -219,258 +223,6 @@ pub(crate) fn forbidden(v: &Viewer, here: &str) -> Response {
     render(&page, StatusCode::FORBIDDEN)
 }
 
-// ----- the agent workspace -----
-
-struct Row {
-    id: i64,
-    customer: String,
-    preview: String,
-    emotion_key: &'static str,
-    emotion_icon: &'static str,
-    emotion_text: &'static str,
-    status_text: &'static str,
-    waiting: String,
-    selected: bool,
-}
-
-struct Current {
-    id: i64,
-    customer: String,
-    channel: String,
-    emotion_key: &'static str,
-    emotion_icon: &'static str,
-    emotion_text: &'static str,
-    trajectory_text: &'static str,
-    risk_percent: i64,
-    complaint_text: Option<&'static str>,
-    status_text: &'static str,
-    signals: Vec<String>,
-}
-
-struct Segment {
-    text: String,
-    signal: Option<String>,
-}
-
-struct EmotionView {
-    key: &'static str,
-    icon: &'static str,
-    text: &'static str,
-    intensity: String,
-}
-
-struct MessageView {
-    id: i64,
-    kind: &'static str,
-    segments: Vec<Segment>,
-    emotion: Option<EmotionView>,
-}
-
-#[derive(Template)]
-#[template(path = "inbox.html")]
-struct InboxPage {
-    lang: Lang,
-    langs: [Lang; 3],
-    me: Option<PageUser>,
-    csrf: String,
-    here: String,
-    view: String,
-    views: Vec<(&'static str, &'static str)>,
-    rows: Vec<Row>,
-    current: Option<Current>,
-    messages: Vec<MessageView>,
-    strategy: Vec<&'static str>,
-    /// Names of the tone check's missing elements in this language, for the script.
-    missing_json: String,
-}
-
-/// Emotion key → (icon, catalog key). The icon and text go with the colour, so the badge never relies on colour.
-pub(crate) fn emotion_badge(emotion: Option<&str>) -> (&'static str, &'static str, &'static str) {
-    match emotion {
-        Some("anger") => ("anger", "▲", "emotion.anger"),
-        Some("anxiety") => ("anxiety", "◆", "emotion.anxiety"),
-        Some("disappointment") => ("disappointment", "▼", "emotion.disappointment"),
-        Some("satisfied") => ("satisfied", "★", "emotion.satisfied"),
-        _ => ("neutral", "●", "emotion.neutral"),
-    }
-}
-
-fn status_key(s: ConversationStatus) -> &'static str {
-    match s {
-        ConversationStatus::Open => "status.open",
-        ConversationStatus::Pending => "status.pending",
-        ConversationStatus::Snoozed => "status.snoozed",
-        ConversationStatus::Resolved => "status.resolved",
-    }
-}
-
-fn waiting(lang: Lang, since_ms: i64, now_ms: i64) -> String {
-    let minutes = ((now_ms - since_ms).max(0) / 60_000) as u64;
-    let (n, unit) = match minutes {
-        0..=59 => (minutes, ["分钟", "分鐘", "min"]),
-        60..=2879 => (minutes / 60, ["小时", "小時", "h"]),
-        _ => (minutes / 1440, ["天", "天", "d"]),
-    };
-    let unit = unit[lang as usize];
-    if lang == Lang::En { format!("{n} {unit}") } else { format!("{n}{unit}") }
-}
-
-/// Splits a message into plain and signal-highlighted segments (spans are character offsets).
-fn segments(text: &str, analysis: Option<&serde_json::Value>) -> Vec<Segment> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut spans: Vec<(usize, usize, String)> = analysis
-        .and_then(|a| a.get("signals"))
-        .and_then(|s| s.as_array())
-        .map(|list| {
-            list.iter()
-                .filter_map(|s| {
-                    let start = s.get("span")?.get("start")?.as_u64()? as usize;
-                    let end = s.get("span")?.get("end")?.as_u64()? as usize;
-                    let kind = s.get("kind")?.as_str()?.to_owned();
-                    (start < end && end <= chars.len()).then_some((start, end, kind))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    spans.sort_by_key(|s| s.0);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for (start, end, kind) in spans {
-        if start < at {
-            continue; // overlapping signals: keep the first
-        }
-        if start > at {
-            out.push(Segment { text: chars[at..start].iter().collect(), signal: None });
-        }
-        out.push(Segment { text: chars[start..end].iter().collect(), signal: Some(kind) });
-        at = end;
-    }
-    if at < chars.len() {
-        out.push(Segment { text: chars[at..].iter().collect(), signal: None });
-    }
-    out
-}
-
-#[derive(Deserialize)]
-struct InboxQuery {
-    view: Option<String>,
-    c: Option<i64>,
-    lang: Option<String>,
-}
-
-async fn inbox(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<InboxQuery>) -> Response {
-    let v = viewer(&state, &headers, q.lang.as_deref()).await;
-    let view = match q.view.as_deref() {
-        Some("unassigned") => "unassigned",
-        Some("all") => "all",
-        _ => "mine",
-    };
-    let here = match q.c {
-        Some(c) => format!("/inbox?view={view}&c={c}"),
-        None => format!("/inbox?view={view}"),
-    };
-    let Some(p) = v.principal.clone() else { return to_login(&here) };
-    if !p.role.can(Action::ReadConversations) {
-        return forbidden(&v, &here);
-    }
-    match inbox_page(&state, &v, &p, view, q.c, &here).await {
-        Ok(page) => render(&page, StatusCode::OK),
-        Err(StoreError::NotFound) => (StatusCode::NOT_FOUND, Html(v.lang.t("error.not_found"))).into_response(),
-        Err(e) => crate::error::ApiError::from(e).into_response(),
-    }
-}
-
-async fn inbox_page(state: &AppState, v: &Viewer, p: &Principal, view: &str, selected: Option<i64>, here: &str) -> Result<InboxPage, StoreError> {
-    let lang = v.lang;
-    let filter = ConversationFilter {
-        status: (view != "all").then_some(ConversationStatus::Open),
-        assignee_id: match view {
-            "mine" => Some(p.user_id),
-            "unassigned" => Some(None),
-            _ => None,
-        },
-        limit: 100,
-        ..Default::default()
-    };
-    let list = state.store.conversations(p.org_id, filter).await?;
-    let now = anxin_store::now_ms();
-    let rows = list
-        .iter()
-        .map(|c: &Conversation| {
-            let (key, icon, text) = emotion_badge(c.emotion.as_deref());
-            Row {
-                id: c.id,
-                customer: c.customer_name.clone(),
-                preview: c.preview.clone(),
-                emotion_key: key,
-                emotion_icon: icon,
-                emotion_text: lang.t(text),
-                status_text: lang.t(status_key(c.status)),
-                waiting: waiting(lang, c.last_message_at, now),
-                selected: Some(c.id) == selected,
-            }
-        })
-        .collect();
-    let (current, messages, strategy) = match selected {
-        Some(id) => {
-            let c = state.store.conversation(p.org_id, id).await?;
-            let list: Vec<Message> = state.store.messages(p.org_id, id, 0, 500, false).await?;
-            let (key, icon, text) = emotion_badge(c.emotion.as_deref());
-            let messages = list
-                .iter()
-                .map(|m| MessageView {
-                    id: m.id,
-                    kind: m.kind.as_str(),
-                    segments: segments(&m.text, m.analysis.as_ref()),
-                    emotion: (m.kind == MessageKind::Customer).then(|| {
-                        let label = m.analysis.as_ref().and_then(|a| a["emotion"]["label"].as_str());
-                        let (key, icon, text) = emotion_badge(label);
-                        let intensity = m.analysis.as_ref().and_then(|a| a["emotion"]["intensity"].as_f64()).unwrap_or(0.0);
-                        EmotionView { key, icon, text: lang.t(text), intensity: format!("{:.0}%", intensity * 100.0) }
-                    }),
-                })
-                .collect();
-            let strategy = (1..=3).map(|i| lang.t(&format!("strategy.{key}.{i}"))).collect();
-            let current = Current {
-                id: c.id,
-                customer: c.customer_name.clone(),
-                channel: c.channel_name.clone(),
-                emotion_key: key,
-                emotion_icon: icon,
-                emotion_text: lang.t(text),
-                trajectory_text: lang.t(&format!("conversation.trajectory.{}", c.trajectory)),
-                risk_percent: (c.risk * 100.0).round() as i64,
-                complaint_text: c.complaint_type.as_ref().map(|k| lang.t(&format!("complaint.{k}"))),
-                status_text: lang.t(status_key(c.status)),
-                signals: c.signals.clone(),
-            };
-            (Some(current), messages, strategy)
-        }
-        None => (None, Vec::new(), Vec::new()),
-    };
-    Ok(InboxPage {
-        lang,
-        langs: Lang::ALL,
-        me: Some(PageUser { name: p.name.clone() }),
-        csrf: p.csrf_token.clone().unwrap_or_default(),
-        here: percent_encode(here),
-        view: view.to_owned(),
-        views: vec![("mine", lang.t("inbox.mine")), ("unassigned", lang.t("inbox.unassigned")), ("all", lang.t("inbox.all"))],
-        rows,
-        current,
-        messages,
-        strategy,
-        missing_json: serde_json::json!({
-            "acknowledgement": lang.t("tone.missing.acknowledgement"),
-            "apology": lang.t("tone.missing.apology"),
-            "next_step_with_time": lang.t("tone.missing.next_step_with_time"),
-            "options": lang.t("tone.missing.options"),
-            "answer": lang.t("tone.missing.answer"),
-        })
-        .to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,13 +232,5 @@ mod tests {
         for (next, expected) in [("/inbox?c=1", "/inbox?c=1"), ("//evil.com", "/inbox"), ("https://evil.com", "/inbox"), ("/\\\\evil", "/inbox"), ("", "/inbox")] {
             assert_eq!(local_path(next), expected, "{next}");
         }
-    }
-
-    #[test]
-    fn signals_are_split_out_by_character_offsets() {
-        let analysis = serde_json::json!({"signals": [{"kind": "regulator", "span": {"start": 3, "end": 8}}, {"kind": "bogus", "span": {"start": 90, "end": 99}}]});
-        let segs = segments("我要去12315投诉", Some(&analysis));
-        let parts: Vec<(&str, Option<&str>)> = segs.iter().map(|s| (s.text.as_str(), s.signal.as_deref())).collect();
-        assert_eq!(parts, [("我要去", None), ("12315", Some("regulator")), ("投诉", None)]);
     }
 }

@@ -33,6 +33,12 @@ struct ListQuery {
     assignee: Option<String>,
     team: Option<i64>,
     customer: Option<i64>,
+    /// The customer's current emotion: anger, anxiety, disappointment, neutral, satisfied.
+    emotion: Option<String>,
+    /// Complaint type: quality, logistics, price, service, refund_return, size_spec, payment, other.
+    complaint: Option<String>,
+    /// Complaint risk at least this (0–1).
+    min_risk: Option<f64>,
     /// Cursor from the previous page: `last_message_at:id`.
     before: Option<String>,
     limit: Option<i64>,
@@ -60,7 +66,33 @@ async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery
         }
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let filter = ConversationFilter { status, assignee_id, team_id: q.team, customer_id: q.customer, before, limit };
+    const EMOTIONS: [&str; 5] = ["anger", "anxiety", "disappointment", "neutral", "satisfied"];
+    const COMPLAINTS: [&str; 8] = ["quality", "logistics", "price", "service", "refund_return", "size_spec", "payment", "other"];
+    let emotion = match q.emotion.as_deref() {
+        None | Some("") => None,
+        Some(e) if EMOTIONS.contains(&e) => Some(e.to_owned()),
+        Some(_) => return Err(ApiError::invalid("emotion", "unknown", format!("emotion must be one of {EMOTIONS:?}"))),
+    };
+    let complaint_type = match q.complaint.as_deref() {
+        None | Some("") => None,
+        Some(k) if COMPLAINTS.contains(&k) => Some(k.to_owned()),
+        Some(_) => return Err(ApiError::invalid("complaint", "unknown", format!("complaint must be one of {COMPLAINTS:?}"))),
+    };
+    if q.min_risk.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+        return Err(ApiError::invalid("min_risk", "out_of_range", "min_risk is between 0 and 1"));
+    }
+    let filter = ConversationFilter {
+        status,
+        assignee_id,
+        team_id: q.team,
+        customer_id: q.customer,
+        emotion,
+        complaint_type,
+        min_risk: q.min_risk,
+        before,
+        limit,
+        ..Default::default()
+    };
     let list = state.store.conversations(me.org_id, filter).await?;
     let next = (list.len() as i64 == limit).then(|| list.last().map(|c| format!("{}:{}", c.last_message_at, c.id))).flatten();
     Ok(Json(json!({"conversations": list, "next_cursor": next})))
@@ -133,6 +165,9 @@ struct NewMessage {
     kind: StaffMessageKind,
     text: String,
     client_message_id: Option<String>,
+    /// The agent saw the tone warning for this draft and chose to send it unchanged ("send anyway").
+    #[serde(default)]
+    tone_override: bool,
 }
 
 fn reply() -> StaffMessageKind {
@@ -171,9 +206,26 @@ async fn post_message(
     } else {
         None
     };
+    let actor = me.audit_name();
+    let org_id = me.org_id;
     let posted = state.store.post_staff_message(me, id, kind, client_id, text).await?;
     if !posted.replayed {
         state.metrics.staff_messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // A reply that went out with tone problems is recorded for review and training, with whether the agent
+        // chose "send anyway" after seeing the warning. The reply itself is already committed and stands.
+        if let Some(check) = tone.as_ref().filter(|t| !t.problems.is_empty()) {
+            let details = json!({
+                "message_id": posted.message.id,
+                "score": check.score,
+                "verdict": check.verdict,
+                "problems": check.problems.iter().map(|p| p.kind).collect::<Vec<_>>(),
+                "sent_anyway": body.tone_override,
+            });
+            let recorded = state.store.record_audit(org_id, actor, "reply.tone_flagged", format!("conversation:{id}"), details).await;
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, conversation = id, "could not record a tone-flagged reply");
+            }
+        }
     }
     Ok((StatusCode::CREATED, Json(json!({"message": posted.message, "conversation": posted.conversation, "replayed": posted.replayed, "tone": tone}))))
 }

@@ -6,4 +6,5 @@ mod outage;
 mod pages;
 mod stories;
 mod support;
+mod workspace;
 mod webdriver;

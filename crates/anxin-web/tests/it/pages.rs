@@ -15,7 +15,7 @@ fn sign_in_page_languages_and_redirects() {
     let mut browser = Client::new(&app);
     let ((status, _), headers) = browser.request_full("GET", "/inbox?view=all", None);
     assert_eq!(status, 303);
-    assert_eq!(headers.get("location").unwrap(), "/login?next=/inbox%3Fview%3Dall");
+    assert_eq!(headers.get("location").unwrap(), "/login?next=/inbox%3Fview%3Dall%26status%3Dopen");
 
     let (status, page) = browser.get("/login?lang=en");
     assert_eq!(status, 200);
@@ -64,7 +64,7 @@ fn workspace_shows_emotion_strategy_and_escapes_markup() {
     assert!(page.contains("&#60;script&#62;alert") || page.contains("&lt;script&gt;alert"), "escaped");
     assert!(page.contains("How to respond"), "strategy card");
     assert!(page.contains("class=\"badge emo-"), "emotion badge");
-    assert!(page.contains("<mark class=\"signal\" title=\"regulator\">12315</mark>"), "the escalation signal is highlighted");
+    assert!(page.contains("<mark class=\"signal\" title=\"Threatens a regulator (12315, consumer association)\">12315</mark>"), "the escalation signal is highlighted and named");
 
     // The tone check flags an impatient draft, and its rewrite can be sent.
     let (status, checked) = agent.post(&format!("/api/v1/conversations/{conversation}/tone-check"), &json!({"text": "不是跟你说了吗，你自己看物流"}));
