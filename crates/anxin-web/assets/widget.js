@@ -22,7 +22,7 @@
   var TEXT = {
     "zh-Hans": {
       open: "联系客服", close: "关闭", title: "在线客服", hello: "您好！请问有什么可以帮您？",
-      placeholder: "请输入消息，Enter 发送，Shift+Enter 换行", send: "发送",
+      placeholder: "输入消息，Enter 发送", send: "发送",
       sending: "发送中…", failed: "发送失败，点击重试", waiting: "等待网络恢复后自动发送",
       typing: "客服正在输入…", online: "在线", connecting: "连接中…", offline: "连接中断，正在重连…",
       tooLong: "消息太长（{size}），最多 {max}。请删减后再发送，已为您保留草稿。",
@@ -31,7 +31,7 @@
     },
     "zh-Hant": {
       open: "聯繫客服", close: "關閉", title: "線上客服", hello: "您好！請問有什麼可以幫您？",
-      placeholder: "請輸入訊息，Enter 發送，Shift+Enter 換行", send: "發送",
+      placeholder: "輸入訊息，Enter 發送", send: "發送",
       sending: "發送中…", failed: "發送失敗，點擊重試", waiting: "等待網路恢復後自動發送",
       typing: "客服正在輸入…", online: "線上", connecting: "連線中…", offline: "連線中斷，正在重新連線…",
       tooLong: "訊息太長（{size}），最多 {max}。請刪減後再發送，已為您保留草稿。",
@@ -40,7 +40,7 @@
     },
     "en": {
       open: "Chat with us", close: "Close", title: "Customer service", hello: "Hello! How can we help you?",
-      placeholder: "Type a message (Enter to send, Shift+Enter for a new line)", send: "Send",
+      placeholder: "Type a message…", send: "Send",
       sending: "Sending…", failed: "Not sent. Tap to retry", waiting: "Will be sent when the connection is back",
       typing: "An agent is typing…", online: "Online", connecting: "Connecting…", offline: "Disconnected, reconnecting…",
       tooLong: "This message is too long ({size}; the limit is {max}). Please shorten it; your draft is kept.",
@@ -95,7 +95,8 @@
     ".ax{font:14px/1.5 system-ui,-apple-system,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',sans-serif;color:#1f2937}",
     ".ax-open{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;background:#0f766e;color:#fff;border:0;border-radius:999px;padding:12px 18px;font:inherit;font-size:15px;font-weight:600;cursor:pointer;box-shadow:0 6px 20px rgba(15,118,110,.35)}",
     ".ax-open:hover{background:#115e59}",
-    ".ax-open:focus-visible,.ax button:focus-visible,.ax textarea:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
+    ".ax-open:focus-visible,.ax button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}",
+    ".ax-open svg{width:20px;height:20px;fill:currentColor}",
     ".ax-unread{background:#dc2626;color:#fff;border-radius:999px;font-size:12px;min-width:20px;height:20px;line-height:20px;padding:0 6px;text-align:center}",
     ".ax-unread[hidden]{display:none}",
     ".ax-panel{position:fixed;right:20px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 40px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}",
@@ -129,13 +130,26 @@
     ".ax-star{background:none;border:0;font-size:26px;line-height:1;color:#cbd5e1;cursor:pointer;padding:2px 4px;border-radius:6px}",
     ".ax-star[aria-pressed=true]{color:#f59e0b}",
     ".ax-form{display:flex;align-items:flex-end;gap:8px;border-top:1px solid #e2e8f0;padding:8px;background:#fff}",
-    ".ax-input{flex:1;border:1px solid #cbd5e1;border-radius:10px;padding:8px 10px;resize:none;font:inherit;height:44px;max-height:120px;outline:none;color:#1f2937;background:#fff}",
-    ".ax-input:focus{border-color:#0f766e}",
+    ".ax-input{flex:1;border:1px solid #cbd5e1;border-radius:10px;padding:10px;resize:none;font:inherit;line-height:22px;height:44px;max-height:120px;overflow-y:auto;outline:none;color:#1f2937;background:#fff}",
+    ".ax-input:focus{border-color:#0f766e;box-shadow:0 0 0 3px rgba(15,118,110,.18)}",
     ".ax-send{border:0;border-radius:10px;background:#0f766e;color:#fff;padding:0 16px;height:44px;font:inherit;font-weight:600;cursor:pointer}",
     ".ax-send:hover{background:#115e59}",
     "@media (max-width:480px){.ax-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.ax-open{right:14px;bottom:14px}}",
     "@media (prefers-reduced-motion:no-preference){.ax-panel{animation:ax-in .16s ease-out}@keyframes ax-in{from{transform:translateY(8px);opacity:0}to{transform:none;opacity:1}}}"
   ].join("\n");
+
+  // A speech bubble, drawn (no emoji or icon font needed).
+  function icon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill-rule", "evenodd");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z");
+    svg.appendChild(path);
+    return svg;
+  }
 
   var host = el("div");
   host.id = "anxin-widget";
@@ -152,7 +166,7 @@
   var unread = el("span", "ax-unread", "0");
   unread.hidden = true;
   unread.setAttribute("data-anxin", "unread");
-  button.appendChild(el("span", null, "💬"));
+  button.appendChild(icon());
   button.appendChild(el("span", null, t.open));
   button.appendChild(unread);
 
@@ -225,7 +239,7 @@
 
   // ----- messages -----
   var byId = {};      // server message id → row
-  var deferred = {};  // own messages seen as events before their ack: shown once no send is in flight
+  var deferred = {};  // customer messages that may be ours, seen before the ack: held until the ack comes
   var conversation = null;
   var unreadCount = 0;
 
@@ -245,9 +259,11 @@
     if (state) { r.classList.add(state); }
     r.lastChild.textContent = note || "";
   }
+  // Stored messages go before our messages still waiting for their ack, which stay at the end.
   function append(r) {
     var stick = nearBottom();
-    list.appendChild(r);
+    var waiting = r.hasAttribute("data-id") ? list.querySelector(".ax-row[data-client-id]:not([data-id])") : null;
+    list.insertBefore(r, waiting);
     if (stick || r.classList.contains("mine")) { list.scrollTop = list.scrollHeight; }
   }
   function awaited(text) { return Object.keys(pending).some(function (k) { return pending[k].text === text; }); }
@@ -297,7 +313,11 @@
   function refused(clientId, reason) {
     var p = pending[clientId];
     delete pending[clientId];
-    if (p && p.row) { setRowState(p.row, "failed", fill(t.rejected, { reason: reason })); p.row.onclick = null; }
+    if (p && p.row) {
+      p.row.removeAttribute("data-client-id"); // no longer waiting: stored messages may follow it
+      setRowState(p.row, "failed", fill(t.rejected, { reason: reason }));
+      p.row.lastChild.onclick = null;
+    }
     if (p && !input.value) { input.value = p.text; }
     save();
     flushDeferred();
@@ -471,6 +491,7 @@
     }
     showError("");
     input.value = "";
+    fit();
     var p = { client_message_id: uid(), text: text, kind: "customer" };
     pending[p.client_message_id] = p;
     save();
@@ -485,7 +506,9 @@
       if (form.requestSubmit) { form.requestSubmit(); } else { form.dispatchEvent(new Event("submit", { cancelable: true })); }
     }
   });
+  function fit() { input.style.height = "44px"; input.style.height = Math.min(input.scrollHeight + 2, 120) + "px"; }
   input.addEventListener("input", function () {
+    fit();
     save();
     if (!error.hidden && utf8Bytes(input.value.trim()) <= maxBytes) { showError(""); }
     if (ws && ws.readyState === 1 && Date.now() - lastTyping > 2000) {
@@ -504,6 +527,7 @@
     button.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
       unreadCount = 0; unread.hidden = true;
+      fit();
       list.scrollTop = list.scrollHeight;
       input.focus();
       var ids = Object.keys(byId).map(Number);

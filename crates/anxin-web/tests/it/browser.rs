@@ -23,6 +23,8 @@ const XSS: &str = r#"<img src=x onerror="window.__xss=1"><script>window.__xss=1<
 /// that allows that origin. Served by a small thread until dropped.
 struct Shop {
     url: String,
+    origin: String,
+    key: String,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     addr: std::net::SocketAddr,
@@ -55,7 +57,7 @@ impl Shop {
                 }
             }
         });
-        Shop { url: format!("{origin}/"), stop, thread: Some(thread), addr }
+        Shop { url: format!("{origin}/"), origin, key, stop, thread: Some(thread), addr }
     }
 }
 
@@ -440,4 +442,69 @@ fn agents_cannot_open_admin_pages() {
     admin.wait_until("the board to load", |b| (b.execute("return document.readyState;", vec![]) == "complete").then_some(()));
     assert!(!body_text(&admin).contains("你的角色无权访问此页面"));
     admin.screenshot(&screenshot_dir().join("board.png"));
+}
+
+/// The widget keeps what was not acknowledged: after a reload, a message whose ack was lost and one that never
+/// left are sent again with their client ids; each is stored and shown exactly once, and the unsent draft is back.
+#[test]
+fn widget_resends_unacknowledged_messages_once() {
+    let app = TestApp::spawn(None);
+    let shop = Shop::start(&app);
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let first = widget_send(&customer, "你好，我想问一下订单的情况");
+
+    // Stored by the server while the page never heard back (as if the connection dropped before the ack).
+    let saved_key = format!("anxin:{}", shop.key);
+    let saved = customer.execute("return JSON.parse(localStorage.getItem(arguments[0]));", vec![json!(saved_key)]);
+    let token = saved["token"].as_str().expect("the widget keeps its visitor token").to_owned();
+    let mut http = Client::new(&app);
+    http.origin = Some(shop.origin.clone());
+    http.bearer = Some(token);
+    let lost = "订单号是多少来着，我查一下";
+    let (status, body) = http.post(&format!("/api/v1/widget/{}/messages", shop.key), &json!({"client_message_id": "lost-ack-1", "text": lost}));
+    assert_eq!(status, 201, "{body}");
+    let never = "麻烦尽快帮我看看";
+    let mut state = saved.clone();
+    state["pending"] = json!([{"client_message_id": "lost-ack-1", "text": lost}, {"client_message_id": "never-sent-1", "text": never}]);
+    state["draft"] = json!("还没写完的话");
+    customer.execute("localStorage.setItem(arguments[0], JSON.stringify(arguments[1]));", vec![json!(saved_key), state]);
+
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let state = customer.wait_until("both pending messages stored", |b| {
+        let s = widget_state(b)?;
+        (rows(&s).iter().filter(|r| r.1.is_some()).count() == 3).then_some(s)
+    });
+    let shown = rows(&state);
+    assert_eq!(shown.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(), ["你好，我想问一下订单的情况", lost, never], "{state}");
+    assert_eq!(shown[0].1, Some(first));
+    assert_eq!(state["input"], "还没写完的话", "the draft is back");
+
+    let conversation = conversation_of(&app, never);
+    let mut agent = app.login("agent");
+    let (_, list) = agent.get(&format!("/api/v1/conversations/{conversation}/messages"));
+    let texts: Vec<&str> = list["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["你好，我想问一下订单的情况", lost, never], "each stored once");
+    let saved = customer.execute("return JSON.parse(localStorage.getItem(arguments[0]));", vec![json!(saved_key)]);
+    assert_eq!(saved["pending"], json!([]), "nothing left to send: {saved}");
+
+    // Resolved: the rating prompt (a placeholder until the satisfaction survey is wired up) appears live.
+    assert_eq!(widget_state(&customer).unwrap()["rating"], false);
+    let (status, body) = agent.patch(&format!("/api/v1/conversations/{conversation}"), &json!({"status": "resolved"}));
+    assert_eq!(status, 200, "{body}");
+    customer.wait_until("the rating prompt", |b| (widget_state(b)?["rating"] == true).then_some(()));
+    customer.click(&widget(&customer, "[data-stars='4']"));
+    let pressed = customer.execute(
+        "return [...document.querySelector(arguments[0]).shadowRoot.querySelectorAll('[data-stars]')].map((s) => s.getAttribute('aria-pressed'));",
+        vec![json!(WIDGET)],
+    );
+    assert_eq!(pressed, json!(["true", "true", "true", "true", "false"]), "four stars");
+    widget_text_shown(&customer, "[data-anxin=rating]", "感谢您的评价");
+}
+
+fn widget_text_shown(b: &Browser, css: &str, needle: &str) {
+    let e = widget(b, css);
+    b.wait_until(&format!("{needle:?} in the widget's `{css}`"), |b| b.text(&e).contains(needle).then_some(()));
 }
