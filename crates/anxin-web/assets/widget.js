@@ -254,6 +254,10 @@
     r.appendChild(el("div", "ax-note"));
     return r;
   }
+  function clock(ms) {
+    if (!ms) { return ""; }
+    try { return new Date(ms).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }); } catch (e) { return ""; }
+  }
   function setRowState(r, state, note) {
     r.classList.remove("sending", "failed");
     if (state) { r.classList.add(state); }
@@ -276,6 +280,7 @@
     var r = row(message);
     r.setAttribute("data-id", String(message.id));
     byId[message.id] = r;
+    setRowState(r, null, clock(message.created_at));
     append(r);
     if (message.kind === "agent") {
       if (panel.hidden) { unreadCount += 1; unread.textContent = String(unreadCount); unread.hidden = false; unread.setAttribute("aria-label", unreadCount + " " + t.unread); }
@@ -302,7 +307,7 @@
       } else if (p && p.row) {
         byId[message.id] = p.row;
         p.row.setAttribute("data-id", String(message.id));
-        setRowState(p.row, null);
+        setRowState(p.row, null, clock(message.created_at));
       } else {
         show(message);
       }
