@@ -32,6 +32,11 @@ struct Shop {
 
 impl Shop {
     fn start(app: &TestApp) -> Shop {
+        Self::start_with(app, &app.base)
+    }
+
+    /// The page's script tag names `server` as Anxin's address (e.g. a [`Proxy`] in front of it).
+    fn start_with(app: &TestApp, server: &str) -> Shop {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let origin = format!("http://{addr}");
@@ -43,7 +48,7 @@ impl Shop {
             "<!doctype html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>安心优品</title><style>body{{font-family:sans-serif;margin:2rem;color:#1f2937}}</style></head>\
              <body><h1>安心优品旗舰店</h1><p>纯棉短袖T恤 ¥79 · 轻量跑步鞋 ¥299 · 保温杯 ¥89</p>\n{}\n</body></html>",
-            anxin_web::widget::snippet(&app.base, &key)
+            anxin_web::widget::snippet(server, &key)
         );
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
@@ -88,6 +93,73 @@ impl Drop for Shop {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// A TCP proxy in front of the server whose connections the test can cut (and refuse until restored): a network
+/// outage as the browser sees it.
+struct Proxy {
+    base: String,
+    addr: std::net::SocketAddr,
+    down: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    open: Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn start(app: &TestApp) -> Proxy {
+        let upstream: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (down, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let open = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (down2, stop2, open2) = (down.clone(), stop.clone(), open.clone());
+        let thread = std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                if down2.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let Ok(server) = TcpStream::connect(upstream) else { continue };
+                let mut list = open2.lock().unwrap();
+                list.push(client.try_clone().unwrap());
+                list.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { base: format!("http://{addr}"), addr, down, stop, open, thread: Some(thread) }
+    }
+
+    /// Cuts every open connection and refuses new ones.
+    fn cut(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        for s in self.open.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.cut();
     }
 }
 
@@ -507,4 +579,49 @@ fn widget_resends_unacknowledged_messages_once() {
 fn widget_text_shown(b: &Browser, css: &str, needle: &str) {
     let e = widget(b, css);
     b.wait_until(&format!("{needle:?} in the widget's `{css}`"), |b| b.text(&e).contains(needle).then_some(()));
+}
+
+/// The network drops: the widget says so, keeps a message written meanwhile, and on reconnecting gets the reply
+/// it missed and delivers the waiting message, each exactly once.
+#[test]
+fn widget_reconnects_without_losing_or_duplicating() {
+    let app = TestApp::spawn(None);
+    let proxy = Proxy::start(&app);
+    let shop = Shop::start_with(&app, &proxy.base);
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let first = widget_send(&customer, "我的快递到哪里了？");
+    let conversation = conversation_of(&app, "我的快递");
+
+    proxy.cut();
+    let state = customer.wait_until("the widget to show it is disconnected", |b| widget_state(b).filter(|s| s["state"] == "offline"));
+    assert_eq!(state["stateText"], "连接中断，正在重连…");
+    let mut agent = app.login("agent");
+    let missed = "您好，包裹已到达本地网点，今天送达。";
+    let (status, body) = agent.post(&format!("/api/v1/conversations/{conversation}/messages"), &json!({"text": missed}));
+    assert_eq!(status, 201, "{body}");
+    let input = widget(&customer, "[data-anxin=input]");
+    let waiting = "好的，谢谢！";
+    customer.send_keys(&input, &format!("{waiting}{ENTER}"));
+    let state = customer.wait_until("the message written offline to wait", |b| {
+        widget_state(b).filter(|s| rows(s).iter().any(|(kind, id, text)| kind == "customer" && id.is_none() && text == waiting))
+    });
+    assert_eq!(state["state"], "offline", "{state}");
+
+    proxy.restore();
+    let state = customer.wait_until("the widget back online with the missed reply and the waiting message stored", |b| {
+        let s = widget_state(b)?;
+        (s["state"] == "online" && rows(&s).iter().all(|r| r.1.is_some()) && rows(&s).len() >= 3).then_some(s)
+    });
+    let shown: Vec<(String, String)> = rows(&state).into_iter().map(|(kind, _, text)| (kind, text)).collect();
+    let expected: Vec<(String, String)> = [("customer", "我的快递到哪里了？"), ("agent", missed), ("customer", waiting)]
+        .iter()
+        .map(|(k, t)| (k.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(shown, expected, "{state}");
+    assert_eq!(rows(&state)[0].1, Some(first));
+    let (_, list) = agent.get(&format!("/api/v1/conversations/{conversation}/messages"));
+    let texts: Vec<&str> = list["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["我的快递到哪里了？", missed, waiting], "stored once each");
 }
