@@ -5,8 +5,10 @@
 //! acknowledged only after the store committed it.
 //! **Invariant:** roles are checked here, on the server, for every endpoint ([`auth::Staff::require`]).
 
+pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod board;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -117,6 +119,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { axum::response::Redirect::to("/inbox") }))
         .route("/about", get(index))
         .merge(pages::routes())
+        .merge(admin::routes())
+        .merge(board::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))

@@ -1,6 +1,7 @@
 //! HTTP and WebSocket stories against a real server on a random port: SQLite always, PostgreSQL too when
 //! `ANXIN_TEST_POSTGRES_URL` is set (a set but unreachable URL fails).
 
+mod admin;
 mod browser;
 mod outage;
 mod pages;
