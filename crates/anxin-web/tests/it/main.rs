@@ -3,6 +3,7 @@
 
 mod admin;
 mod browser;
+mod first_paint;
 mod outage;
 mod pages;
 mod stories;
