@@ -134,7 +134,7 @@
     ".ax-input:focus{border-color:#0f766e;box-shadow:0 0 0 3px rgba(15,118,110,.18)}",
     ".ax-send{border:0;border-radius:10px;background:#0f766e;color:#fff;padding:0 16px;height:44px;font:inherit;font-weight:600;cursor:pointer}",
     ".ax-send:hover{background:#115e59}",
-    "@media (max-width:480px){.ax-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.ax-open{right:14px;bottom:14px}}",
+    "@media (max-width:480px){.ax-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.ax-open{right:14px;bottom:14px}.ax.open .ax-open{display:none}}",
     "@media (prefers-reduced-motion:no-preference){.ax-panel{animation:ax-in .16s ease-out}@keyframes ax-in{from{transform:translateY(8px);opacity:0}to{transform:none;opacity:1}}}"
   ].join("\n");
 
@@ -529,6 +529,7 @@
 
   function setOpen(open) {
     panel.hidden = !open;
+    shell.classList.toggle("open", open);
     button.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
       unreadCount = 0; unread.hidden = true;

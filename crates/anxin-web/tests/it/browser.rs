@@ -197,6 +197,9 @@ fn open_widget(b: &Browser) {
     b.click(&widget(b, "[data-anxin=open]"));
     let panel = widget(b, "[data-anxin=panel]");
     b.wait_until("the widget's panel to be visible", |b| b.displayed(&panel).then_some(()));
+    b.wait_until("the panel's opening animation to end", |b| {
+        (b.execute("return arguments[0].getAnimations().length;", vec![panel.arg()]) == 0).then_some(())
+    });
     b.wait_until("the widget to be connected", |b| {
         widget_state(b).and_then(|s| (s["state"] == "online").then_some(()))
     });
@@ -357,6 +360,26 @@ fn customer_and_agent_talk_live() {
         "{state}"
     );
     assert_eq!(state["stateText"], "在线", "the widget speaks the visitor's language: {state}");
+
+    // Keyboard: Escape closes the panel and gives the focus back to the button, which opens it again.
+    customer.send_keys(&widget(&customer, "[data-anxin=input]"), ESCAPE);
+    let panel = widget(&customer, "[data-anxin=panel]");
+    customer.wait_until("Escape to close the widget", |b| (!b.displayed(&panel)).then_some(()));
+    let focused = customer.execute("return document.querySelector(arguments[0]).shadowRoot.activeElement?.dataset.anxin ?? null;", vec![json!(WIDGET)]);
+    assert_eq!(focused, "open", "the focus is back on the button");
+
+    // On a phone the open widget fills the screen.
+    customer.set_window_size(390, 844);
+    open_widget(&customer);
+    let (panel_width, page_width) = {
+        let v = customer.execute(
+            "return [document.querySelector(arguments[0]).shadowRoot.querySelector('[data-anxin=panel]').getBoundingClientRect().width, window.innerWidth];",
+            vec![json!(WIDGET)],
+        );
+        (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+    };
+    assert!(page_width < 480.0 && (panel_width - page_width).abs() < 1.0, "full width on a phone: {panel_width} of {page_width}");
+    customer.screenshot(&dir.join("widget-mobile.png"));
 }
 
 /// (2) The tone check flags 不是跟你说了吗 before sending; the suggested rewrite is sent instead, and stored as the
@@ -489,6 +512,20 @@ fn language_switch_changes_the_interface() {
     assert!(body_text(&b).contains("Username"));
     b.click(&b.find(".langs a[lang=zh-Hans]"));
     b.wait_until("the sign-in page in Simplified Chinese", |b| (submit(b) == "登录").then_some(()));
+
+    // The widget follows the visitor's browser: English here, also for its size-limit message.
+    let shop = Shop::start(&app);
+    let visitor = Browser::start("en-US");
+    visitor.goto(&shop.url);
+    open_widget(&visitor);
+    assert_eq!(widget_state(&visitor).unwrap()["stateText"], "Online");
+    let input = widget(&visitor, "[data-anxin=input]");
+    assert_eq!(visitor.attribute(&input, "placeholder").as_deref(), Some("Type a message…"));
+    paste(&visitor, &input, &"x".repeat(64 * 1024 + 1));
+    visitor.send_keys(&input, ENTER);
+    let state = visitor.wait_until("the widget's too-long message", |b| widget_state(b).filter(|s| s["error"].is_string()));
+    assert!(state["error"].as_str().unwrap().starts_with("This message is too long"), "{}", state["error"]);
+    assert_eq!(state["input"].as_str().unwrap().len(), 64 * 1024 + 1, "the draft is kept");
 }
 
 /// (5) An agent cannot open the admin pages: the forbidden page, and 403 from the server. The admin can, and

@@ -18,8 +18,9 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The key WebDriver uses for element references.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const SHADOW: &str = "shadow-6066-11e4-a52e-4f735466cecf";
-/// WebDriver's code for the Enter key.
+/// WebDriver's codes for the Enter and Escape keys.
 pub const ENTER: &str = "\u{E007}";
+pub const ESCAPE: &str = "\u{E00C}";
 
 pub struct Browser {
     http: ureq::Agent,
@@ -262,6 +263,11 @@ impl Browser {
         self.wait_until(&format!("`{css}` with the text {needle:?}"), |b| {
             b.find_all(css).into_iter().find(|e| b.text(e).contains(needle))
         })
+    }
+
+    /// Resizes the browser window (e.g. to a phone's width).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.command("POST", &self.path("/window/rect"), Some(json!({"width": width, "height": height})));
     }
 
     /// Saves a PNG of the visible page.
