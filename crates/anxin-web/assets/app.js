@@ -147,6 +147,20 @@ function connect() {
 let socket = null;
 if (root) connect();
 
+// The customer sees "read" once the agent has the conversation open (and the page is visible).
+let readUpTo = 0;
+function markRead() {
+  if (!current || !messages || document.hidden) return;
+  const ids = [...messages.querySelectorAll(".msg[data-id]")].map((m) => Number(m.dataset.id));
+  const last = Math.max(0, ...ids);
+  if (last <= readUpTo) return;
+  readUpTo = last;
+  api("POST", `/conversations/${current}/read`, { message_id: last }).catch(() => { readUpTo = 0; });
+}
+markRead();
+document.addEventListener("visibilitychange", markRead);
+if (messages) new MutationObserver(markRead).observe(messages, { childList: true });
+
 // ----- reply with tone check -----
 const form = document.getElementById("reply");
 const draft = document.getElementById("draft");

@@ -110,7 +110,9 @@ fn pick(value: Option<&str>, allowed: &[&'static str]) -> Option<&'static str> {
 }
 
 impl InboxFilter {
-    fn from_query(q: &InboxQuery) -> Self {
+    /// `default_view` applies when the query names none: agents start with their own conversations, people who
+    /// oversee the queue with all of them.
+    fn from_query(q: &InboxQuery, default_view: &'static str) -> Self {
         let status = match q.status.as_deref() {
             Some("any") => None,
             other => Some(pick(other, &STATUSES).unwrap_or("open")),
@@ -120,7 +122,7 @@ impl InboxFilter {
             Some((at.parse().ok()?, id.parse().ok()?))
         });
         Self {
-            view: pick(q.view.as_deref(), &["mine", "unassigned", "team", "all"]).unwrap_or("mine"),
+            view: pick(q.view.as_deref(), &["mine", "unassigned", "team", "all"]).unwrap_or(default_view),
             status,
             emotion: pick(q.emotion.as_deref(), &EMOTIONS),
             complaint: pick(q.complaint.as_deref(), &COMPLAINTS),
@@ -380,7 +382,11 @@ struct InboxPage {
 
 pub(super) async fn inbox(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<InboxQuery>) -> Response {
     let v = viewer(&state, &headers, q.lang.as_deref()).await;
-    let filter = InboxFilter::from_query(&q);
+    let default_view = match v.principal.as_ref().map(|p| p.role) {
+        Some(Role::Agent) | None => "mine",
+        Some(_) => "all",
+    };
+    let filter = InboxFilter::from_query(&q, default_view);
     let selected = q.c.as_deref().and_then(|c| c.parse::<i64>().ok());
     let mut here = format!("/inbox?{}", filter.query(None));
     if let Some(c) = selected {
@@ -708,14 +714,15 @@ mod tests {
             before: Some("1700000000000:42".into()),
             ..Default::default()
         };
-        let f = InboxFilter::from_query(&q);
+        let f = InboxFilter::from_query(&q, "mine");
         assert_eq!((f.view, f.status, f.emotion, f.complaint, f.high_risk, f.before), ("team", Some("pending"), Some("anger"), None, true, Some((1_700_000_000_000, 42))));
         assert_eq!(f.query(None), "view=team&status=pending&emotion=anger&risk=high");
         assert_eq!(f.query(Some("mine")), "view=mine&status=pending&emotion=anger&risk=high");
 
-        let defaults = InboxFilter::from_query(&InboxQuery { view: Some("everything".into()), before: Some("x:y".into()), ..Default::default() });
+        let defaults = InboxFilter::from_query(&InboxQuery { view: Some("everything".into()), before: Some("x:y".into()), ..Default::default() }, "mine");
         assert_eq!((defaults.view, defaults.status, defaults.before), ("mine", Some("open"), None));
-        let any = InboxFilter::from_query(&InboxQuery { status: Some("any".into()), ..Default::default() });
+        assert_eq!(InboxFilter::from_query(&InboxQuery::default(), "all").view, "all");
+        let any = InboxFilter::from_query(&InboxQuery { status: Some("any".into()), ..Default::default() }, "mine");
         assert_eq!(any.status, None);
     }
 
