@@ -328,8 +328,19 @@ fn customer_and_agent_talk_live() {
     assert!(!agent.find_all(".badge.emo-anger, .badge.emo-anxiety").is_empty(), "the emotion badge in the conversation");
 
     // The agent replies through the reply box.
+    // While the agent types, the customer sees it (once the reopened page's socket is up, the next keystroke
+    // tells the server).
+    let draft = agent.find("#draft");
+    customer.wait_until("the widget to show that the agent is typing", |c| {
+        if widget_state(c)?["typing"] == "客服正在输入…" {
+            return Some(());
+        }
+        agent.send_keys(&draft, "…");
+        None
+    });
+    agent.clear(&draft);
     let reply = "非常抱歉让您久等了！我马上联系快递核实包裹位置，今天18点前给您回复。";
-    agent.send_keys(&agent.find("#draft"), reply);
+    agent.send_keys(&draft, reply);
     agent.click(&agent.find("#reply button[type=submit]"));
     let sent = agent.wait_until("the reply in the conversation (or the tone check)", |b| {
         if b.try_find("#tone").is_some_and(|t| b.displayed(&t)) {
