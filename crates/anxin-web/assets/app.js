@@ -105,7 +105,16 @@ function touchRow(c) {
   const old = row.querySelector(".badge");
   old.replaceWith(badge(c.emotion ?? "neutral"));
   row.querySelector(".preview").textContent = c.preview ?? "";
-  row.querySelector(".meta").textContent = `${Math.round((c.intensity ?? 0) * 100)}% · ${c.status}`;
+  const meta = row.querySelector(".meta");
+  const percent = Math.round((c.intensity ?? 0) * 100);
+  const bar = el("span", "intensity");
+  bar.setAttribute("aria-label", `${texts.intensity ?? ""} ${percent}%`);
+  const fill = el("span");
+  fill.style.width = `${percent}%`;
+  bar.appendChild(fill);
+  meta.replaceChildren(bar, document.createTextNode(` ${texts.status?.[c.status] ?? c.status} · ${texts.just_now ?? ""} `));
+  if (c.risk >= 0.6) meta.appendChild(el("span", "flag risk", `⚠ ${texts.risk ?? ""}`));
+  if (c.signals?.length) meta.appendChild(el("span", "flag signals", "⚑"));
   if (c.id !== current) row.classList.add("updated");
   rows.prepend(row);
 }

@@ -196,6 +196,7 @@ pub const CATALOG: &[(&str, [&str; 3])] = &[
     ("signal.repeated_contact", ["多次联系仍未解决", "多次聯絡仍未解決", "Has contacted us repeatedly"]),
     ("inbox.customer_typing", ["顾客正在输入…", "顧客正在輸入…", "The customer is typing…"]),
     ("inbox.new_conversations", ["有新的会话，点击刷新", "有新的會話，點擊重新整理", "New conversations: click to refresh"]),
+    ("inbox.just_now", ["刚刚", "剛剛", "just now"]),
     ("inbox.team", ["我的团队", "我的團隊", "My teams"]),
     ("inbox.load_more", ["加载更多", "載入更多", "Load more"]),
     ("inbox.conversations", ["会话列表", "會話列表", "Conversations"]),

@@ -567,6 +567,9 @@ async fn inbox_page(
             "too_long": lang.t("error.too_long"),
             "intensity": lang.t("conversation.intensity"),
             "typing": lang.t("inbox.customer_typing"),
+            "just_now": lang.t("inbox.just_now"),
+            "risk": lang.t("conversation.risk"),
+            "status": STATUSES.iter().map(|k| (k.to_string(), serde_json::Value::from(lang.t(&format!("status.{k}"))))).collect::<serde_json::Map<_, _>>(),
             "new_conversations": lang.t("inbox.new_conversations"),
         })
         .to_string(),
