@@ -57,10 +57,8 @@ fn store_events(conn: &mut dyn Conn, events: &mut [Event], now: i64) -> Result<(
         let last = conn
             .query_one("UPDATE organizations SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq", params![org, count])?
             .int(0);
-        let mut next = last - count + 1;
-        for e in events.iter_mut().filter(|e| e.org_id == org) {
-            e.id = next;
-            next += 1;
+        for (id, e) in (last - count + 1..).zip(events.iter_mut().filter(|e| e.org_id == org)) {
+            e.id = id;
         }
     }
     for chunk in events.chunks(200) {

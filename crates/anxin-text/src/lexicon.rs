@@ -268,9 +268,8 @@ impl Lexicon {
         // Negation scope: a negator flips polar hits that follow it closely in the same clause.
         let mut pending_negators = 0u32;
         let mut last_negator_end = 0u32;
-        for i in 0..out.len() {
-            let hit = out[i];
-            let is_negator = self.cues(&hit).iter().any(|(c, _)| *c == Cue::Negator);
+        for hit in out.iter_mut() {
+            let is_negator = self.cues(hit).iter().any(|(c, _)| *c == Cue::Negator);
             if pending_negators > 0 {
                 let gap = hit.start.saturating_sub(last_negator_end);
                 let clause_break = norm
@@ -281,11 +280,11 @@ impl Lexicon {
                     pending_negators = 0;
                 }
             }
-            if is_negator && self.cues(&hit).len() == 1 {
+            if is_negator && self.cues(hit).len() == 1 {
                 pending_negators += 1;
                 last_negator_end = hit.end;
             } else if pending_negators > 0 {
-                out[i].negated = pending_negators % 2 == 1;
+                hit.negated = pending_negators % 2 == 1;
                 pending_negators = 0;
             }
         }

@@ -123,27 +123,25 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
                     continue;
                 }
                 let value = 1.0 / (buckets.len() as f32).sqrt();
-                for j in 0..k {
-                    logits[j] = bias[offset + j];
-                }
+                logits[..k].copy_from_slice(&bias[offset..offset + k]);
                 for &b in buckets {
                     let row = &weights[b as usize * stride + offset..][..k];
-                    for j in 0..k {
-                        logits[j] += value * row[j];
+                    for (logit, weight) in logits.iter_mut().zip(row) {
+                        *logit += value * weight;
                     }
                 }
                 crate::model::softmax(&mut logits);
-                for j in 0..k {
-                    let g = (logits[j] - if j == *y { 1.0 } else { 0.0 }) * w;
+                for (j, logit) in logits.iter_mut().enumerate().take(k) {
+                    let g = (*logit - if j == *y { 1.0 } else { 0.0 }) * w;
                     bias_sq[j] += g * g;
                     bias[offset + j] -= config.learning_rate * g / (bias_sq[j].sqrt() + 1e-6);
-                    logits[j] = g;
+                    *logit = g;
                 }
                 for &b in buckets {
                     let base = b as usize * stride + offset;
-                    for j in 0..k {
+                    for (j, logit) in logits.iter().enumerate().take(k) {
                         let idx = base + j;
-                        let g = logits[j] * value + config.l2 * weights[idx];
+                        let g = logit * value + config.l2 * weights[idx];
                         grad_sq[idx] += g * g;
                         weights[idx] -= config.learning_rate * g / (grad_sq[idx].sqrt() + 1e-6);
                     }

@@ -48,7 +48,7 @@ impl Lang {
             "zh" => {
                 let rest: Vec<&str> = parts.collect();
                 let traditional = rest.iter().any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
-                let simplified = rest.iter().any(|p| *p == "hans");
+                let simplified = rest.contains(&"hans");
                 Some(if traditional && !simplified { Lang::ZhHant } else { Lang::ZhHans })
             }
             "en" => Some(Lang::En),
@@ -380,6 +380,7 @@ pub const CATALOG: &[(&str, [&str; 3])] = &[
     ("channel.web_chat", ["网页聊天", "網頁聊天", "Web chat"]),
     ("channel.email", ["邮件", "郵件", "Email"]),
     ("channel.api", ["API 接入", "API 接入", "API"]),
+    ("admin.availability", ["在岗状态", "在崗狀態", "Availability"]),
 ];
 
 #[cfg(test)]
@@ -388,7 +389,8 @@ mod tests {
 
     #[test]
     fn negotiation_order() {
-        let cases: &[(Option<&str>, Option<&str>, Option<&str>, Lang)] = &[
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Lang);
+        let cases: &[Case<'_>] = &[
             (None, None, None, Lang::ZhHans),
             (Some("en"), Some("zh-Hant"), Some("zh-CN"), Lang::En),
             (None, Some("zh-Hant"), Some("en-US"), Lang::ZhHant),
