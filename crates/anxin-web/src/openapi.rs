@@ -33,7 +33,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/settings", "The organisation: name, time zone, settings"),
     ("patch", "/settings", "Change the organisation's name, time zone or settings (admin)"),
     ("post", "/inbound/messages", "Channel API: a customer message from an app or marketplace (idempotent by client_message_id)"),
-    ("post", "/widget/{channel}/session", "Widget: a signed visitor token for this channel (renews a valid one)"),
+    ("post", "/widget/{channel}/session", "Widget: a signed visitor token for this channel (renews a valid one) and the largest message in bytes (max_message_bytes)"),
     ("get", "/widget/{channel}/messages", "Widget: the visitor's conversation, without internal notes or analysis"),
     ("post", "/widget/{channel}/messages", "Widget: send a message (idempotent by client_message_id); 201 after it is stored"),
     ("post", "/widget/{channel}/read", "Widget: move the customer's read marker"),
