@@ -24,7 +24,7 @@ async function refresh() {
   inFlight = true;
   lastRefresh = Date.now();
   try {
-    const res = await fetch("/board/live", { headers: { accept: "text/html" }, credentials: "same-origin" });
+    const res = await fetch(`/board/live?lang=${encodeURIComponent(lang)}`, { headers: { accept: "text/html" }, credentials: "same-origin" });
     if (res.status === 401) { location.href = "/login?expired=1&next=%2Fboard"; return; }
     if (!res.ok) return;
     const doc = new DOMParser().parseFromString(`<div id="board-live">${await res.text()}</div>`, "text/html");

@@ -183,7 +183,7 @@ async fn availability_form(State(state): State<AppState>, headers: HeaderMap, fo
 // ----- the board -----
 
 /// Open conversations listed under "needs attention".
-const HOT_LIMIT: usize = 8;
+const HOT_LIMIT: usize = 6;
 
 /// How much a conversation needs a supervisor's eye: complaint risk or the intensity of a negative emotion,
 /// whichever is higher, plus a step per escalation signal (up to three).
@@ -278,7 +278,6 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
     let plot_w = W - LEFT - RIGHT;
     let axis_y = TOP + PLOT_H;
     let legend_y = axis_y + 40.0;
-    let height = legend_y + 18.0;
     let n = mix.buckets.len().max(1);
     let slot = plot_w / n as f64;
     let bar = (slot * 0.72).floor();
@@ -298,10 +297,6 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
     for (i, name) in names.iter().enumerate() {
         let _ = write!(desc, "{}{name} {}", if i == 0 { "" } else { lang.t("board.list_sep") }, mix.totals[i]);
     }
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="mix-chart" viewBox="0 0 {W} {height}" width="100%" role="img" aria-labelledby="mix-title mix-desc" font-size="11">"#
-    );
     let _ = write!(s, r#"<title id="mix-title">{}</title><desc id="mix-desc">{}</desc><defs>"#, esc(title), esc(&desc));
     for (i, (_, pattern)) in MIX_STYLE.iter().enumerate() {
         let _ = write!(s, r#"<pattern id="mix-{}" width="6" height="6" patternUnits="userSpaceOnUse">{pattern}</pattern>"#, EMOTIONS[i]);
@@ -364,24 +359,46 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
         );
     }
 
-    // Legend: pattern swatch, icon, name, total.
-    let item_w = plot_w / EMOTIONS.len() as f64;
+    // Legend: pattern swatch, icon, name, total; items laid out by their estimated width, wrapping to a new row.
+    let mut x = LEFT;
+    let mut row = 0.0;
     for (e, emotion) in EMOTIONS.iter().enumerate() {
-        let x = LEFT + item_w * e as f64;
         let icon = emotion_badge(Some(emotion)).1;
+        let count = mix.totals[e].to_string();
+        let width = 19.0 + text_width(&format!("{icon} {} {count}", names[e]), 11.0) + 18.0;
+        if x > LEFT && x + width > W - RIGHT {
+            x = LEFT;
+            row += 20.0;
+        }
+        let y = legend_y + row;
         let _ = write!(
             s,
-            r##"<g class="legend" data-emotion="{emotion}"><rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="url(#mix-{emotion})" stroke="#64748b" stroke-width=".6"/><text x="{:.1}" y="{:.1}" fill="#1f2937">{} {} <tspan font-weight="600">{}</tspan></text></g>"##,
-            legend_y - 11.0,
+            r##"<g class="legend" data-emotion="{emotion}"><rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="url(#mix-{emotion})" stroke="#64748b" stroke-width=".6"/><text x="{:.1}" y="{y:.1}" fill="#1f2937">{} {} <tspan font-weight="600">{}</tspan></text></g>"##,
+            y - 11.0,
             x + 19.0,
-            legend_y,
             esc(icon),
             esc(&names[e]),
-            esc(&mix.totals[e].to_string())
+            esc(&count)
         );
+        x += width;
     }
-    s.push_str("</svg>");
-    s
+    let height = legend_y + row + 8.0;
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="mix-chart" viewBox="0 0 {W} {height}" width="100%" role="img" aria-labelledby="mix-title mix-desc" font-size="11">{s}</svg>"#
+    )
+}
+
+/// Roughly how wide a text is at `size` px (CJK and symbols a full em, Latin letters and digits about 0.6 em),
+/// so legend items do not overlap.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| match c {
+            ' ' => 0.3,
+            c if c.is_ascii() => 0.62,
+            _ => 1.0,
+        })
+        .sum::<f64>()
+        * size
 }
 
 struct QueueView {
