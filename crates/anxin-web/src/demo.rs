@@ -135,6 +135,16 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
                 store.add_team_member(org.id, team, user.id, "system:demo".into()).await?;
             }
         }
+        // A believable shift: most agents online, one on a break, the last two off (the board shows all three).
+        let availability = match u.username.as_str() {
+            "agent6" => Some(anxin_store::Availability::Break),
+            "agent7" | "agent8" => None,
+            name if name.starts_with("agent") || name == "supervisor" => Some(anxin_store::Availability::Online),
+            _ => None,
+        };
+        if let Some(state) = availability {
+            store.set_availability(org.id, user.id, state).await?;
+        }
         users.push((u.username.clone(), user));
     }
     let user = |name: &str| users.iter().find(|(k, _)| k == name).map(|(_, u)| u.clone());

@@ -9,6 +9,8 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/auth/login", "Sign in with username and password; sets the session cookie, returns the CSRF token"),
     ("post", "/auth/logout", "Sign out (ends the session)"),
     ("get", "/auth/me", "The signed-in user, role and CSRF token"),
+    ("get", "/me/availability", "The signed-in person's availability: online, break or offline"),
+    ("put", "/me/availability", "Set the signed-in person's availability (sessions only; the supervisor board shows it live)"),
     ("get", "/conversations", "Inbox: filter by status, assignee (me|none|id), team, customer, emotion, complaint, min_risk; keyset paging with before"),
     ("get", "/conversations/{id}", "One conversation with its customer"),
     ("patch", "/conversations/{id}", "Change status, assignee, team, priority, labels"),

@@ -17,7 +17,7 @@ use anxin_domain::strategy::Strategy;
 use anxin_domain::{Action, ConversationStatus, MessageKind, Priority, Role};
 use anxin_store::{Conversation, ConversationFilter, ConversationPatch, Customer, Message, Principal, StoreError};
 
-use super::{PageUser, Viewer, forbidden, local_path, percent_encode, render, to_login, viewer};
+use super::{Viewer, forbidden, local_path, percent_encode, render, to_login, viewer};
 use crate::AppState;
 use crate::i18n::Lang;
 
@@ -354,7 +354,7 @@ struct StrategyView {
 struct InboxPage {
     lang: Lang,
     langs: [Lang; 3],
-    me: Option<PageUser>,
+    me: Option<crate::board::MenuUser>,
     csrf: String,
     here: String,
     me_id: i64,
@@ -525,7 +525,7 @@ async fn inbox_page(
     Ok(InboxPage {
         lang,
         langs: Lang::ALL,
-        me: Some(PageUser { name: p.name.clone() }),
+        me: Some(crate::board::menu_user(state, p).await),
         csrf: p.csrf_token.clone().unwrap_or_default(),
         here: percent_encode(here),
         me_id: p.user_id.unwrap_or(0),
