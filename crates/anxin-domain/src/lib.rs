@@ -7,6 +7,7 @@ pub mod events;
 pub mod input;
 pub mod model;
 pub mod permissions;
+pub mod routing;
 pub mod strategy;
 pub mod token;
 

@@ -17,6 +17,11 @@ macro_rules! wire_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
+            /// Position in `ALL` (stable: new variants are only ever appended).
+            pub fn index(self) -> u32 {
+                self as u32
+            }
+
             /// The stable spelling, or `None` for anything else (callers turn that into a field error).
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)+ _ => None }
@@ -28,12 +33,65 @@ macro_rules! wire_enum {
             }
         }
 
+        impl $crate::model::Indexed for $name {
+            fn index(self) -> u32 {
+                self as u32
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
+}
+
+/// An enumeration with a small, stable position per variant, so a set of them fits in a bit mask.
+pub trait Indexed: Copy {
+    fn index(self) -> u32;
+}
+
+/// A set of a small enumeration's variants (at most 32), as one bit mask: cheap to copy and test in a hot loop.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flags<T> {
+    bits: u32,
+    kind: std::marker::PhantomData<T>,
+}
+
+impl<T: Indexed> Flags<T> {
+    pub const fn empty() -> Self {
+        Flags { bits: 0, kind: std::marker::PhantomData }
+    }
+
+    pub fn of(values: impl IntoIterator<Item = T>) -> Self {
+        values.into_iter().fold(Self::empty(), |set, value| set.with(value))
+    }
+
+    #[must_use]
+    pub fn with(self, value: T) -> Self {
+        Flags { bits: self.bits | (1 << value.index()), kind: self.kind }
+    }
+
+    pub fn contains(self, value: T) -> bool {
+        self.bits & (1 << value.index()) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.bits == 0
+    }
+}
+
+impl<T: Indexed> Default for Flags<T> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<T> std::fmt::Debug for Flags<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Flags({:#b})", self.bits)
+    }
 }
 
 wire_enum!(
@@ -93,6 +151,56 @@ wire_enum!(
         External => "external",
     }
 );
+
+wire_enum!(
+    /// How a team's conversations are assigned automatically (see `routing`).
+    Policy {
+        EmotionAware => "emotion_aware",
+        LeastBusy => "least_busy",
+        RoundRobin => "round_robin",
+    }
+);
+
+wire_enum!(
+    /// The customer's emotion as the text engine labels it.
+    Emotion {
+        Anger => "anger",
+        Anxiety => "anxiety",
+        Disappointment => "disappointment",
+        Neutral => "neutral",
+        Satisfied => "satisfied",
+    }
+);
+
+wire_enum!(
+    /// What a complaint is about, as the text engine labels it.
+    ComplaintType {
+        Quality => "quality",
+        Logistics => "logistics",
+        Price => "price",
+        Service => "service",
+        RefundReturn => "refund_return",
+        SizeSpec => "size_spec",
+        Payment => "payment",
+        Other => "other",
+    }
+);
+
+wire_enum!(
+    /// The languages Anxin serves, as the text engine detects them (`mixed` counts as Simplified Chinese).
+    Language {
+        ZhHans => "zh-Hans",
+        ZhHant => "zh-Hant",
+        En => "en",
+    }
+);
+
+impl Emotion {
+    /// Whether this emotion weighs on the person who answers it.
+    pub fn is_negative(self) -> bool {
+        matches!(self, Emotion::Anger | Emotion::Anxiety | Emotion::Disappointment)
+    }
+}
 
 impl MessageKind {
     /// Whether the customer sees this message in the widget.
