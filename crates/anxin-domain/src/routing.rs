@@ -16,6 +16,7 @@
 //! Pure: states come in as values and time as milliseconds; the server and `anxin simulate` call the same
 //! functions. Every decision is a scan over at most the agents or the waiting conversations, in O(n).
 
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,11 @@ pub struct Protection {
     pub cooldown_secs: u32,
     /// Pause after a hostile conversation that reached the streak cap.
     pub cooldown_after_cap_secs: u32,
+    /// The part of a cool-down that is never cut short (the breathing exercise).
+    pub cooldown_min_secs: u32,
+    /// After `cooldown_min_secs`, a calm customer who has waited this long ends the cool-down when nobody else
+    /// took them: protection must not leave customers waiting.
+    pub cooldown_yield_wait_secs: u32,
     /// Half-life of the emotional load: a very angry customer weighs half as much after this long.
     pub load_half_life_secs: u32,
     /// Emotional load above which the agent's supervisor is told and re-routing is suggested.
@@ -52,6 +58,8 @@ impl Default for Protection {
             streak_cap: 3,
             cooldown_secs: 180,
             cooldown_after_cap_secs: 600,
+            cooldown_min_secs: 60,
+            cooldown_yield_wait_secs: 30,
             load_half_life_secs: 3600,
             load_alert: 4.0,
             hostile_min_experience: 1,
@@ -163,6 +171,7 @@ pub struct AgentState {
     pub triggers: Flags<ComplaintType>,
     pub hostile_streak: u16,
     pub load: DecayingLoad,
+    pub cooldown_started_ms: i64,
     pub cooldown_until_ms: i64,
     pub last_assigned_ms: i64,
 }
@@ -183,6 +192,7 @@ impl AgentState {
             triggers: Flags::empty(),
             hostile_streak: 0,
             load: DecayingLoad::default(),
+            cooldown_started_ms: 0,
             cooldown_until_ms: 0,
             last_assigned_ms: i64::MIN,
         }
@@ -200,6 +210,20 @@ impl AgentState {
     /// Can take a new conversation right now.
     pub fn free(&self, now_ms: i64) -> bool {
         self.accepting && !self.cooling(now_ms) && self.active < self.capacity
+    }
+
+    /// On duty with room for another conversation, cooling down or not.
+    pub fn has_room(&self) -> bool {
+        self.accepting && self.active < self.capacity
+    }
+
+    /// Whether this waiting conversation may end the agent's cool-down early: it is calm enough (not hostile),
+    /// the customer has waited past the yield limit, and the never-cut part of the cool-down is over.
+    pub fn cooldown_yields_to(&self, conversation: &WaitingConversation, protection: &Protection, now_ms: i64) -> bool {
+        self.cooling(now_ms)
+            && !conversation.hostile
+            && now_ms - self.cooldown_started_ms >= i64::from(protection.cooldown_min_secs) * 1000
+            && now_ms - conversation.waiting_since_ms >= i64::from(protection.cooldown_yield_wait_secs) * 1000
     }
 
     /// Could serve this conversation by who they are — team, language, channel, skills — whether free or not.
@@ -224,6 +248,8 @@ impl AgentState {
     /// Records an assignment: one more active conversation, the streak extended or broken, the load added.
     pub fn on_assigned(&mut self, conversation: &WaitingConversation, settings: &RoutingSettings, now_ms: i64) {
         self.active = self.active.saturating_add(1);
+        // Taking a conversation ends a cool-down early (`cooldown_yields_to`).
+        self.cooldown_until_ms = self.cooldown_until_ms.min(now_ms);
         self.hostile_streak = if conversation.hostile { self.hostile_streak.saturating_add(1) } else { 0 };
         let amount = load_of(conversation.emotion, conversation.intensity);
         self.load = self.load.plus(amount, now_ms, settings.protection.load_half_life_secs);
@@ -257,7 +283,13 @@ impl AgentState {
             } else {
                 protection.cooldown_secs
             };
-            self.cooldown_until_ms = self.cooldown_until_ms.max(now_ms + i64::from(secs) * 1000);
+            let until = now_ms + i64::from(secs) * 1000;
+            if until > self.cooldown_until_ms {
+                if !self.cooling(now_ms) {
+                    self.cooldown_started_ms = now_ms;
+                }
+                self.cooldown_until_ms = until;
+            }
         }
     }
 }
@@ -315,7 +347,7 @@ impl WaitingConversation {
 pub enum Why {
     /// The least busy free agent (ties: longest since the last assignment).
     LeastBusy,
-    /// The free agent whose last assignment is the oldest.
+    /// The next free agent in a fixed rotation (by id) after the one assigned last.
     RoundRobin,
     /// A negative customer to the free agent with the lowest emotional load.
     Freshest,
@@ -327,6 +359,8 @@ pub enum Why {
     QueueOrder,
     /// Taken first because the customer had waited past the starvation limit.
     Starvation,
+    /// Taken during a cool-down, which it ended, because the customer had waited too long.
+    CooldownYielded,
 }
 
 /// An assignment decision.
@@ -353,7 +387,16 @@ pub fn choose_agent(
             })?;
             pick(best, Why::LeastBusy)
         }
-        Policy::RoundRobin => pick(free().min_by_key(|a| a.last_assigned_ms)?, Why::RoundRobin),
+        Policy::RoundRobin => {
+            // The rotation resumes after whoever was assigned last.
+            let last = agents
+                .iter()
+                .filter(|a| a.last_assigned_ms > i64::MIN)
+                .max_by_key(|a| (a.last_assigned_ms, Reverse(a.id)))
+                .map_or(i64::MIN, |a| a.id);
+            let next = free().filter(|a| a.id > last).min_by_key(|a| a.id).or_else(|| free().min_by_key(|a| a.id))?;
+            pick(next, Why::RoundRobin)
+        }
         Policy::EmotionAware => {
             let protection = &settings.protection;
             let allowed = || free().filter(|a| !a.protected_from(conversation, protection));
@@ -502,10 +545,14 @@ impl WaitQueue {
         agents: &[AgentState],
         now_ms: i64,
     ) -> Option<Choice> {
-        if !agent.free(now_ms) {
+        if !agent.has_room() {
             return None;
         }
         let protection = &settings.protection;
+        if agent.cooling(now_ms) {
+            let next = self.ranked().find(|c| agent.qualifies(c) && agent.cooldown_yields_to(c, protection, now_ms))?;
+            return Some(Choice { agent: agent.id, conversation: next.id, why: Why::CooldownYielded });
+        }
         let emotion_aware = settings.emotion_aware();
         let allowed = |conversation: &WaitingConversation| {
             agent.qualifies(conversation)
@@ -737,6 +784,48 @@ mod tests {
     }
 
     #[test]
+    fn a_calm_customer_kept_waiting_ends_a_cool_down_after_its_first_minute() {
+        let settings = aware();
+        let protection = settings.protection;
+        let mut roster = agents(1);
+        roster[0].on_assigned(&angry(1), &settings, 0);
+        roster[0].on_released(true, &settings, 100_000); // cooling from 100 s to 280 s
+        let mut queue = WaitQueue::new(&settings);
+        queue.push(WaitingConversation::new(2, 120_000, Emotion::Neutral, 0.2, &protection));
+        queue.push(WaitingConversation::new(3, 100_000, Emotion::Anger, 0.9, &protection));
+        let agent = &roster[0];
+        // Within the first minute of the cool-down: nothing, however long the customer waited.
+        assert_eq!(queue.choose_for(&settings, agent, &roster, 159_000), None);
+        // Past it, but the calm customer has waited only 29 s.
+        assert_eq!(queue.choose_for(&settings, agent, &roster, 149_000 + 10_000), None);
+        // Waited 30 s: the cool-down yields to them — never to the hostile customer, who waited longer.
+        let choice = queue.choose_for(&settings, agent, &roster, 160_000).unwrap();
+        assert_eq!((choice.conversation, choice.why), (2, Why::CooldownYielded));
+        let mut agent = roster[0].clone();
+        agent.on_assigned(queue.get(2).unwrap(), &settings, 160_000);
+        assert!(!agent.cooling(160_000), "taking the customer ended the cool-down");
+        // New arrivals never interrupt a cool-down.
+        assert_eq!(choose_agent(&settings, &conversation(4, Emotion::Neutral, 0.1), &roster, 200_000), None);
+    }
+
+    #[test]
+    fn round_robin_rotates_by_id_after_the_last_assigned() {
+        let settings = RoutingSettings::with_policy(Policy::RoundRobin);
+        let mut roster = agents(4);
+        roster[2].active = 1; // agent 3 is busy and skipped
+        let mut who = Vec::new();
+        for (i, id) in (1..=5).enumerate() {
+            let c = conversation(id, Emotion::Neutral, 0.1);
+            let choice = choose_agent(&settings, &c, &roster, i as i64).unwrap();
+            who.push(choice.agent);
+            let agent = roster.iter_mut().find(|a| a.id == choice.agent).unwrap();
+            agent.on_assigned(&c, &settings, i as i64);
+            agent.active -= 1;
+        }
+        assert_eq!(who, vec![1, 2, 4, 1, 2]);
+    }
+
+    #[test]
     fn escalation_mid_way_suggests_a_reroute() {
         let settings = aware();
         let mut agent = AgentState::new(1, 3);
@@ -814,8 +903,8 @@ mod tests {
         // Alone on duty, the capped agent takes the hostile customer rather than leave them waiting.
         roster[1].accepting = false;
         assert_eq!(queue.choose_for(&settings, &roster[0], &roster, 10_000).unwrap().conversation, 1);
-        // Busy or cooling agents take nothing.
-        roster[0].cooldown_until_ms = 20_000;
+        // Busy agents take nothing.
+        roster[0].active = 1;
         assert_eq!(queue.choose_for(&settings, &roster[0], &roster, 10_000), None);
     }
 

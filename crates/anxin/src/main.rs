@@ -5,6 +5,7 @@ mod bench;
 mod labelled;
 mod load;
 mod server;
+mod simulate;
 mod train;
 
 use std::io::{BufRead, Write};
@@ -72,6 +73,8 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Simulate a contact-centre day under each routing policy (waits, hostile streaks, load spread).
+    Simulate(simulate::SimulateArgs),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -110,6 +113,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train::run(args),
         Command::Serve(args) => server::serve(args),
         Command::User { what: UserCommand::Create(args) } => server::user_create(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Bench { what } => bench::run(what),
     }
 }
