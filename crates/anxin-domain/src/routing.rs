@@ -16,8 +16,9 @@
 //! Pure: states come in as values and time as milliseconds; the server and `anxin simulate` call the same
 //! functions. Every decision is a scan over at most the agents or the waiting conversations, in O(n).
 
+use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -458,6 +459,34 @@ fn best_for_emotion<'a>(
         .map(|(agent, _)| agent)
 }
 
+#[derive(Debug, Clone, Default)]
+struct Lane {
+    by_rank: BTreeSet<(i64, i64)>,
+    by_arrival: BTreeSet<(i64, i64)>,
+}
+
+/// What a conversation asks of whoever takes it (besides the agent being free).
+#[derive(PartialEq)]
+struct Requirements<'a> {
+    hostile: bool,
+    team: Option<i64>,
+    language: Language,
+    channel: ChannelKind,
+    skills: &'a [u32],
+}
+
+impl<'a> Requirements<'a> {
+    fn of(conversation: &'a WaitingConversation) -> Self {
+        Requirements {
+            hostile: conversation.hostile,
+            team: conversation.team,
+            language: conversation.language,
+            channel: conversation.channel,
+            skills: &conversation.skills,
+        }
+    }
+}
+
 /// The conversations waiting for an agent, kept in two orders: by rank (priority, waiting time, intensity) and by
 /// arrival (for the starvation guard). The rank key does not change while a conversation waits — everyone's
 /// waiting time grows at the same rate — so the order is kept, not recomputed.
@@ -467,7 +496,11 @@ pub struct WaitQueue {
     emotion_aware: bool,
     by_rank: BTreeSet<(i64, i64)>,
     by_arrival: BTreeSet<(i64, i64)>,
-    items: HashMap<i64, (i64, WaitingConversation)>,
+    /// The same two orders per team (`None`: conversations for anyone), so an agent scans only the lanes of the
+    /// teams they belong to — a long queue elsewhere costs them nothing.
+    lanes: HashMap<Option<i64>, Lane>,
+    /// A B-tree rather than a hash map: no occasional whole-table rehash in the middle of a decision.
+    items: BTreeMap<i64, (i64, WaitingConversation)>,
 }
 
 impl WaitQueue {
@@ -477,7 +510,8 @@ impl WaitQueue {
             emotion_aware: settings.emotion_aware(),
             by_rank: BTreeSet::new(),
             by_arrival: BTreeSet::new(),
-            items: HashMap::new(),
+            lanes: HashMap::new(),
+            items: BTreeMap::new(),
         }
     }
 
@@ -504,6 +538,9 @@ impl WaitQueue {
         let key = self.rank_key(&conversation);
         self.by_rank.insert((key, conversation.id));
         self.by_arrival.insert((conversation.waiting_since_ms, conversation.id));
+        let lane = self.lanes.entry(conversation.team).or_default();
+        lane.by_rank.insert((key, conversation.id));
+        lane.by_arrival.insert((conversation.waiting_since_ms, conversation.id));
         self.items.insert(conversation.id, (key, conversation));
     }
 
@@ -511,6 +548,13 @@ impl WaitQueue {
         let (key, conversation) = self.items.remove(&id)?;
         self.by_rank.remove(&(key, id));
         self.by_arrival.remove(&(conversation.waiting_since_ms, id));
+        if let Some(lane) = self.lanes.get_mut(&conversation.team) {
+            lane.by_rank.remove(&(key, id));
+            lane.by_arrival.remove(&(conversation.waiting_since_ms, id));
+            if lane.by_rank.is_empty() {
+                self.lanes.remove(&conversation.team);
+            }
+        }
         Some(conversation)
     }
 
@@ -536,10 +580,35 @@ impl WaitQueue {
         self.by_arrival.iter().map(|(_, id)| &self.items[id].1)
     }
 
+    /// The lanes this agent can be served from: their teams' and the one for anyone.
+    fn lanes_of(&self, agent: &AgentState) -> Vec<&Lane> {
+        std::iter::once(None).chain(agent.teams.iter().map(|team| Some(*team))).filter_map(|t| self.lanes.get(&t)).collect()
+    }
+
+    /// The agent's lanes merged in one order (`rank` or `arrival`).
+    fn merged<'s>(
+        &'s self,
+        lanes: &[&'s Lane],
+        order: fn(&Lane) -> &BTreeSet<(i64, i64)>,
+    ) -> impl Iterator<Item = &'s WaitingConversation> {
+        let mut heads: Vec<_> = lanes.iter().map(|lane| order(lane).iter().peekable()).collect();
+        std::iter::from_fn(move || {
+            // A handful of lanes at most: a linear pick of the smallest head beats a heap.
+            let next = heads.iter_mut().filter_map(|h| h.peek().map(|k| **k)).min()?;
+            for head in &mut heads {
+                if head.peek() == Some(&&next) {
+                    head.next();
+                    break;
+                }
+            }
+            Some(&self.items[&next.1].1)
+        })
+    }
+
     /// Picks the conversation a free agent takes next, or `None`. `agents` is everyone on the team's roster (the
     /// agent included), to know whether someone else could take a conversation the protections keep from them.
-    pub fn choose_for(
-        &self,
+    pub fn choose_for<'s>(
+        &'s self,
         settings: &RoutingSettings,
         agent: &AgentState,
         agents: &[AgentState],
@@ -550,26 +619,45 @@ impl WaitQueue {
         }
         let protection = &settings.protection;
         if agent.cooling(now_ms) {
-            let next = self.ranked().find(|c| agent.qualifies(c) && agent.cooldown_yields_to(c, protection, now_ms))?;
+            let lanes = self.lanes_of(agent);
+            let next = self
+                .merged(&lanes, |lane| &lane.by_rank)
+                .find(|c| agent.qualifies(c) && agent.cooldown_yields_to(c, protection, now_ms))?;
             return Some(Choice { agent: agent.id, conversation: next.id, why: Why::CooldownYielded });
         }
         let emotion_aware = settings.emotion_aware();
-        let allowed = |conversation: &WaitingConversation| {
-            agent.qualifies(conversation)
-                && (!emotion_aware
-                    || !agent.protected_from(conversation, protection)
-                    || !someone_else_could_take(conversation, agents, protection, Some(agent.id)))
+        // Whether someone else could take a conversation depends only on what it requires, so one roster scan
+        // answers for every waiting conversation with the same requirements.
+        let others: RefCell<Vec<(Requirements<'s>, bool)>> = RefCell::new(Vec::new());
+        let allowed = |conversation: &'s WaitingConversation| {
+            if !agent.qualifies(conversation) {
+                return false;
+            }
+            if !emotion_aware || !agent.protected_from(conversation, protection) {
+                return true;
+            }
+            let key = Requirements::of(conversation);
+            if let Some((_, answer)) = others.borrow().iter().find(|(k, _)| *k == key) {
+                return !answer;
+            }
+            let answer = someone_else_could_take(conversation, agents, protection, Some(agent.id));
+            others.borrow_mut().push((key, answer));
+            !answer
         };
         let pick = |conversation: &WaitingConversation, why| {
             Some(Choice { agent: agent.id, conversation: conversation.id, why })
         };
         let starved_before = now_ms - i64::from(self.rules.starvation_secs) * 1000;
-        let starved = self.oldest_first().take_while(|c| c.waiting_since_ms <= starved_before).find(|c| allowed(c));
+        let lanes = self.lanes_of(agent);
+        let starved = self
+            .merged(&lanes, |lane| &lane.by_arrival)
+            .take_while(|c| c.waiting_since_ms <= starved_before)
+            .find(|c| allowed(c));
         if let Some(conversation) = starved {
             return pick(conversation, Why::Starvation);
         }
         let trigger_grace_before = now_ms - i64::from(protection.trigger_grace_secs) * 1000;
-        let next = self.ranked().find(|c| {
+        let next = self.merged(&lanes, |lane| &lane.by_rank).find(|c| {
             allowed(c)
                 && !(emotion_aware && touches_trigger(agent, c) && c.waiting_since_ms > trigger_grace_before)
         })?;
@@ -906,6 +994,32 @@ mod tests {
         // Busy agents take nothing.
         roster[0].active = 1;
         assert_eq!(queue.choose_for(&settings, &roster[0], &roster, 10_000), None);
+    }
+
+    #[test]
+    fn an_agent_is_served_from_their_teams_lanes_in_one_merged_order() {
+        let settings = aware();
+        let protection = Protection::default();
+        let mut queue = WaitQueue::new(&settings);
+        let in_team = |id, since, team| WaitingConversation {
+            team,
+            ..WaitingConversation::new(id, since, Emotion::Neutral, 0.1, &protection)
+        };
+        queue.push(in_team(1, 0, Some(7)));
+        queue.push(in_team(2, 1_000, None));
+        queue.push(in_team(3, 2_000, Some(8)));
+        queue.push(in_team(4, 3_000, Some(9)));
+        let mut agent = AgentState::new(1, 9);
+        agent.teams = vec![8, 9];
+        let roster = [agent.clone()];
+        let mut order = Vec::new();
+        while let Some(choice) = queue.choose_for(&settings, &agent, &roster, 10_000) {
+            order.push(queue.remove(choice.conversation).unwrap().id);
+            agent.active += 1;
+        }
+        assert_eq!(order, vec![2, 3, 4], "team 7's customer is not theirs");
+        assert_eq!(queue.len(), 1);
+        assert!(queue.lanes.len() == 1, "empty lanes are dropped");
     }
 
     #[test]

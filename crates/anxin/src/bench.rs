@@ -26,6 +26,8 @@ pub enum BenchCommand {
     Ingest(crate::load::IngestArgs),
     /// Hold many idle widget WebSockets open against a running server.
     Sockets(crate::load::SocketsArgs),
+    /// Latency of one routing decision with thousands of agents and tens of thousands waiting.
+    Routing(crate::bench_routing::RoutingArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -33,6 +35,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Analyze { data, json, seconds } => (data, json, seconds),
         BenchCommand::Ingest(args) => return crate::load::ingest(args),
         BenchCommand::Sockets(args) => return crate::load::sockets(args),
+        BenchCommand::Routing(args) => return crate::bench_routing::run(args),
     };
     let rows = labelled::read_texts(&data)?;
     if rows.is_empty() {

@@ -2,6 +2,7 @@
 //! training and benchmarks.
 
 mod bench;
+mod bench_routing;
 mod labelled;
 mod load;
 mod server;
