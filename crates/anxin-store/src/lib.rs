@@ -16,6 +16,7 @@ pub mod people;
 pub mod pg;
 pub mod records;
 pub mod sqlite;
+pub mod wellbeing;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 use crate::conn::{Conn, Dialect, Result};
 
 /// (version, schema). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, crate::wellbeing::SCHEMA)];
 
 const V1: &str = r#"
 CREATE TABLE organizations (
@@ -165,6 +165,46 @@ CREATE TABLE agent_presence (
 );
 CREATE INDEX agent_presence_org ON agent_presence(org_id);
 CREATE INDEX messages_customer_time ON messages(org_id, created_at) WHERE kind = 'customer';
+"#;
+
+/// Emotion-aware routing: each person's routing profile and protection state, per-team routing settings, what a
+/// conversation's routing needs to know (peak anger, since when it waits, whether it counted in its agent's hostile
+/// streak), and supervisor alerts.
+const V3: &str = r#"
+CREATE TABLE agent_routing (
+    user_id BIGINT PRIMARY KEY REFERENCES users(id),
+    org_id BIGINT NOT NULL REFERENCES organizations(id),
+    capacity BIGINT NOT NULL DEFAULT 3,
+    experience BIGINT NOT NULL DEFAULT 1,
+    languages TEXT NOT NULL DEFAULT '["zh-Hans","zh-Hant","en"]',
+    skills TEXT NOT NULL DEFAULT '[]',
+    triggers TEXT NOT NULL DEFAULT '[]',
+    hostile_streak BIGINT NOT NULL DEFAULT 0,
+    load_value {REAL} NOT NULL DEFAULT 0,
+    load_at BIGINT NOT NULL DEFAULT 0,
+    cooldown_started_at BIGINT NOT NULL DEFAULT 0,
+    cooldown_until BIGINT NOT NULL DEFAULT 0,
+    last_assigned_at BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX agent_routing_org ON agent_routing(org_id);
+ALTER TABLE teams ADD COLUMN routing TEXT;
+ALTER TABLE conversations ADD COLUMN peak_anger {REAL} NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN waiting_since BIGINT;
+ALTER TABLE conversations ADD COLUMN hostile_counted BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX conversations_waiting ON conversations(org_id, waiting_since) WHERE waiting_since IS NOT NULL;
+CREATE TABLE alerts (
+    id {ID},
+    org_id BIGINT NOT NULL REFERENCES organizations(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at BIGINT NOT NULL,
+    acknowledged_by BIGINT REFERENCES users(id),
+    acknowledged_at BIGINT,
+    action TEXT
+);
+CREATE INDEX alerts_org_open ON alerts(org_id, acknowledged_at, id);
 "#;
 
 fn render(sql: &str, dialect: Dialect) -> String {

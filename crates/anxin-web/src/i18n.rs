@@ -85,8 +85,15 @@ impl Lang {
     /// The text for `key`; the key itself when it is missing (visible in tests, never a panic in production).
     pub fn t(self, key: &str) -> &'static str {
         let i = self as usize;
-        CATALOG.iter().find(|(k, _)| *k == key).map_or("?", |(_, texts)| texts[i])
+        entries().find(|(k, _)| *k == key).map_or("?", |(_, texts)| texts[i])
     }
+}
+
+/// Every catalog section: the core one here, and one per feature area kept beside its code.
+pub const SECTIONS: &[&[(&str, [&str; 3])]] = &[CATALOG, crate::protection::TEXTS, crate::wellbeing::TEXTS];
+
+fn entries() -> impl Iterator<Item = &'static (&'static str, [&'static str; 3])> {
+    SECTIONS.iter().flat_map(|section| section.iter())
 }
 
 /// key → [简体中文, 繁體中文, English].
@@ -409,12 +416,12 @@ mod tests {
 
     #[test]
     fn every_key_has_three_texts_and_keys_are_unique() {
-        let mut keys: Vec<&str> = CATALOG.iter().map(|(k, _)| *k).collect();
+        let mut keys: Vec<&str> = entries().map(|(k, _)| *k).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
         assert_eq!(keys.len(), n, "duplicate keys");
-        for (key, texts) in CATALOG {
+        for (key, texts) in entries() {
             assert!(texts.iter().all(|t| !t.trim().is_empty()), "{key}");
         }
         assert_eq!(Lang::En.t("login.title"), "Sign in");

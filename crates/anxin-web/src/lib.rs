@@ -16,7 +16,9 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod protection;
 pub mod ratelimit;
+pub mod wellbeing;
 pub mod widget;
 pub mod ws;
 
@@ -121,6 +123,8 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(admin::routes())
         .merge(board::routes())
+        .merge(protection::routes())
+        .merge(wellbeing::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))
