@@ -10,6 +10,7 @@ pub mod permissions;
 pub mod routing;
 pub mod strategy;
 pub mod token;
+pub mod wellbeing;
 
 pub use input::InputError;
 pub use model::*;
