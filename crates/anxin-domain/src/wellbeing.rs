@@ -207,12 +207,12 @@ pub fn bucketed(samples: &[MoodSample], start: i64, bucket_ms: i64, buckets: usi
         .collect()
 }
 
-/// The weather "now": each person's latest check-in since `since`, aggregated.
+/// The weather "now": each person's latest check-in since `since` (the later one in `samples` on a tie), aggregated.
 pub fn latest_weather(samples: &[MoodSample], since: i64) -> Option<TeamWeather> {
     let mut latest: Vec<MoodSample> = Vec::new();
     for s in samples.iter().filter(|s| s.at >= since) {
         match latest.iter_mut().find(|l| l.user_id == s.user_id) {
-            Some(l) if l.at < s.at => *l = *s,
+            Some(l) if l.at <= s.at => *l = *s,
             Some(_) => {}
             None => latest.push(*s),
         }
@@ -591,6 +591,8 @@ mod tests {
         let w = latest_weather(&samples, 0).unwrap();
         assert_eq!((w.people, w.checkins, w.average), (3, 3, 4.0));
         assert_eq!(latest_weather(&samples, 130), None, "only two people since 130");
+        let same_ms = [s(1, 7, 1), s(1, 7, 4), s(2, 7, 4), s(3, 7, 4)];
+        assert_eq!(latest_weather(&same_ms, 0).map(|w| w.average), Some(4.0), "on a tie the later sample wins");
     }
 
     #[test]
