@@ -18,9 +18,22 @@ pub enum EventKind {
     Typing,
     /// A person's availability changed (payload: user id, state, since). Staff only.
     PresenceChanged,
+    /// A person's protection state changed: hostile streak, cool-down (payload: user id and the state). Delivered
+    /// only to the person, supervisors and admins.
+    ProtectionChanged,
+    /// A supervisor alert was raised (payload: alert id, user id, kind). Same audience.
+    AlertRaised,
+    /// An alert was acted on (payload: alert id, user id, action). Same audience.
+    AlertUpdated,
 }
 
 impl EventKind {
+    /// Whether the event concerns one person's wellbeing-adjacent state, so only they, supervisors and admins get
+    /// it (the payload's `user_id` names the person).
+    pub fn personal(self) -> bool {
+        matches!(self, EventKind::ProtectionChanged | EventKind::AlertRaised | EventKind::AlertUpdated)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::ConversationCreated => "conversation_created",
@@ -29,12 +42,25 @@ impl EventKind {
             EventKind::Read => "read",
             EventKind::Typing => "typing",
             EventKind::PresenceChanged => "presence_changed",
+            EventKind::ProtectionChanged => "protection_changed",
+            EventKind::AlertRaised => "alert_raised",
+            EventKind::AlertUpdated => "alert_updated",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::ConversationCreated, Self::ConversationUpdated, Self::MessageCreated, Self::Read, Self::Typing, Self::PresenceChanged]
-            .into_iter()
+        [
+            Self::ConversationCreated,
+            Self::ConversationUpdated,
+            Self::MessageCreated,
+            Self::Read,
+            Self::Typing,
+            Self::PresenceChanged,
+            Self::ProtectionChanged,
+            Self::AlertRaised,
+            Self::AlertUpdated,
+        ]
+        .into_iter()
             .find(|k| k.as_str() == text)
     }
 }

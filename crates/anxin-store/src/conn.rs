@@ -115,6 +115,9 @@ pub enum Dialect {
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// The actor may see this but not do this to it.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// A uniqueness or reference rule was broken; carries the constraint (or column list) that said no.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -15,6 +15,7 @@ mod ops;
 pub mod people;
 pub mod pg;
 pub mod records;
+pub mod routing;
 pub mod sqlite;
 pub mod wellbeing;
 
@@ -79,6 +80,8 @@ struct Inner {
     exec: std::sync::Mutex<Option<Arc<Executor>>>,
     backend: Backend,
     bus: bus::EventBus,
+    /// Poked when a committed change may make an assignment possible (routing's dispatcher waits on it).
+    routing_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -100,13 +103,20 @@ impl Store {
         .map_err(|e| StoreError::Internal(e.to_string()))??;
         let (bus, feed) = bus::EventBus::new();
         let hook_feed = feed.clone();
-        let on_commit: exec::CommitHook = Arc::new(move |events| hook_feed.committed(events));
+        let routing_wake = Arc::new(tokio::sync::Notify::new());
+        let wake = routing_wake.clone();
+        let on_commit: exec::CommitHook = Arc::new(move |events| {
+            if events.iter().any(|e| routing::wakes_routing(e.kind)) {
+                wake.notify_one();
+            }
+            hook_feed.committed(events)
+        });
         let (writers, readers) = match backend.dialect() {
             Dialect::Sqlite => (1, 3),
             Dialect::Postgres => (4, 4),
         };
         let exec = Arc::new(Executor::start(factory.clone(), factory, writers, readers, now_ms, on_commit));
-        let store = Store { inner: Arc::new(Inner { exec: std::sync::Mutex::new(Some(exec)), backend, bus }) };
+        let store = Store { inner: Arc::new(Inner { exec: std::sync::Mutex::new(Some(exec)), backend, bus, routing_wake }) };
         bus::start(store.clone(), feed).await?;
         Ok(store)
     }
@@ -117,6 +127,12 @@ impl Store {
 
     pub fn bus(&self) -> &bus::EventBus {
         &self.inner.bus
+    }
+
+    /// Resolves when a change committed here may allow an assignment (new or reopened conversation, someone
+    /// available, a conversation resolved or handed back). Other nodes' changes are caught by the periodic sweep.
+    pub async fn routing_wakeup(&self) {
+        self.inner.routing_wake.notified().await
     }
 
     fn exec(&self) -> Result<Arc<Executor>> {

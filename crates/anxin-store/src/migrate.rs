@@ -185,14 +185,17 @@ CREATE TABLE agent_routing (
     cooldown_started_at BIGINT NOT NULL DEFAULT 0,
     cooldown_until BIGINT NOT NULL DEFAULT 0,
     last_assigned_at BIGINT NOT NULL DEFAULT 0,
+    calm_until BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX agent_routing_org ON agent_routing(org_id);
 ALTER TABLE teams ADD COLUMN routing TEXT;
 ALTER TABLE conversations ADD COLUMN peak_anger {REAL} NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN waiting_since BIGINT;
+ALTER TABLE conversations ADD COLUMN language TEXT;
 ALTER TABLE conversations ADD COLUMN hostile_counted BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX conversations_waiting ON conversations(org_id, waiting_since) WHERE waiting_since IS NOT NULL;
+UPDATE conversations SET waiting_since = last_message_at WHERE assignee_id IS NULL AND status <> 'resolved';
 CREATE TABLE alerts (
     id {ID},
     org_id BIGINT NOT NULL REFERENCES organizations(id),

@@ -575,6 +575,9 @@ impl Store {
             }
             tx.conn.execute("UPDATE conversations SET updated_at = $1 WHERE id = $2", params![now, conversation_id])?;
             let after = conversation_in(tx.conn, org_id, conversation_id)?;
+            if patch.status.is_some() || patch.assignee_id.is_some() {
+                crate::routing::on_conversation_changed(tx, org_id, &before, &after)?;
+            }
             conversation_event(tx, org_id, EventKind::ConversationUpdated, &after)?;
             audit(tx, org_id, &actor.audit_name(), "conversation.update", &format!("conversation:{conversation_id}"), Value::Object(changes))?;
             Ok(after)
@@ -869,6 +872,11 @@ fn post_inbound(tx: &mut Tx<'_>, m: InboundMessage) -> Result<Posted> {
             ],
         )?
         .int(0);
+    let language = match m.analysis.language {
+        anxin_text::Language::Mixed => "zh-Hans",
+        other => other.as_str(),
+    };
+    crate::routing::after_customer_message(tx, org_id, conversation_id, crate::routing::anger_of(&m.analysis), language)?;
     let mut state: ConversationState = serde_json::from_str(&state_json).unwrap_or_default();
     state.push(&m.analysis);
     let summary = state.analysis();

@@ -156,7 +156,7 @@ fn user_in(c: &mut dyn Conn, org_id: i64, user_id: i64) -> Result<User> {
 }
 
 /// Sets the availability in the current transaction; emits `presence_changed` when it changed.
-fn set_presence(tx: &mut crate::exec::Tx<'_>, org_id: i64, user_id: i64, state: Availability) -> Result<Presence> {
+pub(crate) fn set_presence(tx: &mut crate::exec::Tx<'_>, org_id: i64, user_id: i64, state: Availability) -> Result<Presence> {
     let before = presence_in(tx.conn, org_id, user_id)?;
     if before.state == state && before.since != 0 {
         return Ok(before);

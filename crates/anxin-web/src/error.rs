@@ -83,6 +83,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound,
+            StoreError::Forbidden(why) => ApiError::Forbidden(why),
             StoreError::Conflict(what) => match what.as_str() {
                 // A reference to something that does not exist in this organisation.
                 "assignee_id" | "team_id" | "message_id" => {

@@ -54,6 +54,8 @@ pub struct Config {
     pub visitor_burst: u32,
     /// Widget requests per client address per minute.
     pub ip_requests_per_minute: u32,
+    /// Assign conversations automatically (teams' routing policies); off, everything is claimed by hand.
+    pub auto_assign: bool,
 }
 
 impl Default for Config {
@@ -68,6 +70,7 @@ impl Default for Config {
             visitor_messages_per_minute: 30,
             visitor_burst: 10,
             ip_requests_per_minute: 600,
+            auto_assign: true,
         }
     }
 }
@@ -156,8 +159,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let dispatcher = state.config.auto_assign.then(|| tokio::spawn(protection::dispatcher(store.clone())));
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    if let Some(task) = dispatcher {
+        task.abort();
+    }
     store.close().await;
     result
 }

@@ -131,7 +131,7 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
             }
         },
     };
-    if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| Some(e.clone())).await.is_err() {
+    if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_may_see(&me, e).then(|| e.clone())).await.is_err() {
         return;
     }
     if out.send(frame(json!({"type": "hello", "last_event_id": last}))).await.is_err() {
@@ -174,18 +174,26 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
                     Ok(e) if e.id == 0 => { if out.send(event_frame(&e)).await.is_err() { break } }
                     Ok(e) if e.id > last => {
                         last = e.id;
-                        if out.send(event_frame(&e)).await.is_err() { break }
+                        if staff_may_see(&me, &e) && out.send(event_frame(&e)).await.is_err() { break }
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
                         // Too slow for the live stream: read what was skipped from the database.
-                        if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| Some(e.clone())).await.is_err() { break }
+                        if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_may_see(&me, e).then(|| e.clone())).await.is_err() { break }
                     }
                     Err(RecvError::Closed) => break,
                 }
             }
         }
     }
+}
+
+/// Personal events (a person's protection state, alerts about them) reach only that person, supervisors and
+/// admins; the rest of the organisation's staff stream is everyone's.
+fn staff_may_see(me: &Principal, event: &Event) -> bool {
+    !event.kind.personal()
+        || matches!(me.role, anxin_domain::Role::Supervisor | anxin_domain::Role::Admin)
+        || (me.user_id.is_some() && event.data["user_id"].as_i64() == me.user_id)
 }
 
 /// Answers an invalid frame; `true` when the connection should close.
