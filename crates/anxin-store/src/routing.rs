@@ -111,7 +111,7 @@ const CALMER_QUEUE_MS: i64 = 3_600_000;
 
 fn lock(tx: &mut Tx<'_>, org_id: i64) -> Result<()> {
     if tx.dialect() == Dialect::Postgres {
-        tx.conn.query_opt("SELECT pg_advisory_xact_lock($1)", params![LOCK_SPACE + org_id])?;
+        tx.conn.execute("SELECT pg_advisory_xact_lock($1)", params![LOCK_SPACE + org_id])?;
     }
     Ok(())
 }

@@ -202,3 +202,4 @@ async fn an_unreachable_postgres_is_unavailable_not_a_hang() {
     let result = Store::open(Backend::Postgres("postgres://nobody@127.0.0.1:1/none?connect_timeout=2".into())).await;
     assert!(matches!(result, Err(StoreError::Unavailable(_))), "{:?}", result.err());
 }
+mod routing;
