@@ -142,6 +142,8 @@ function connect() {
     if (f.type !== "event") return;
     const ev = f.event;
     if (ev.id > 0) lastEvent = Math.max(lastEvent ?? 0, ev.id);
+    // Other modules of the page (protection.js) listen without opening a socket of their own.
+    document.dispatchEvent(new CustomEvent("anxin:event", { detail: ev }));
     if (ev.kind === "message_created" && ev.conversation_id === current) { appendMessage(ev.data.message); if (typing) typing.hidden = true; }
     if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") touchRow(ev.data.conversation);
     if (ev.kind === "typing" && ev.conversation_id === current && ev.data?.side === "customer") showTyping();

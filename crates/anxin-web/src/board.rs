@@ -447,6 +447,37 @@ struct BoardPage {
     hot: Vec<HotView>,
     svg: String,
     truncated: bool,
+    alerts: Vec<AlertView>,
+}
+
+/// An open alert about one person, with the actions a supervisor takes in one click.
+struct AlertView {
+    id: i64,
+    person: String,
+    kind: String,
+    text: &'static str,
+    ago: String,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+fn alert_view(lang: Lang, alert: &anxin_store::routing::Alert, now: i64) -> AlertView {
+    use anxin_store::routing::AlertAction as A;
+    let mut actions = vec![A::GrantBreak, A::CalmerQueue, A::OneToOne];
+    if alert.kind == "reroute" {
+        actions.insert(0, A::Reroute);
+    }
+    actions.push(A::Acknowledge);
+    AlertView {
+        id: alert.id,
+        person: alert.user_name.clone(),
+        kind: alert.kind.clone(),
+        text: match lang.t(&format!("alert.{}", alert.kind)) {
+            "?" => lang.t("alerts.title"),
+            text => text,
+        },
+        ago: ago_text(lang, now - alert.created_at),
+        actions: actions.into_iter().map(|a| (a.as_str(), lang.t(&format!("action.{}", a.as_str())))).collect(),
+    }
 }
 
 /// Orders people: online, then on a break, then offline; busier first; then by name.
@@ -519,6 +550,7 @@ async fn board_page(state: &AppState, v: &Viewer, p: &Principal) -> ApiResult<Bo
         hot,
         svg: mix_svg(&snap.mix, lang),
         truncated: snap.mix.truncated,
+        alerts: state.store.alerts(p.clone(), false).await?.iter().map(|a| alert_view(lang, a, now)).collect(),
     })
 }
 

@@ -571,6 +571,10 @@ async fn inbox_page(
             "risk": lang.t("conversation.risk"),
             "status": STATUSES.iter().map(|k| (k.to_string(), serde_json::Value::from(lang.t(&format!("status.{k}"))))).collect::<serde_json::Map<_, _>>(),
             "new_conversations": lang.t("inbox.new_conversations"),
+            "protection": crate::protection::TEXTS
+                .iter()
+                .map(|(key, _)| (key.to_string(), serde_json::Value::from(lang.t(key))))
+                .collect::<serde_json::Map<_, _>>(),
         })
         .to_string(),
     })

@@ -10,3 +10,4 @@ mod stories;
 mod support;
 mod workspace;
 mod webdriver;
+mod protection;
