@@ -1196,11 +1196,13 @@ async fn api_diary_one(State(state): State<AppState>, staff: Staff, Path(id): Pa
     Ok(Json(json!({"entry": state.store.my_diary_entry(me, path_id(&id)?).await?})))
 }
 
-async fn api_diary_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, ApiJson(body): ApiJson<DiaryBody>) -> ApiResult<Json<Value>> {
+async fn api_diary_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> ApiResult<Json<Value>> {
     let me = me_of(&staff.0)?;
     let id = path_id(&id)?;
-    // Someone else's id is 404 even with a bad body: existence is never revealed.
+    // Someone else's id is 404 even with a body of the wrong shape: existence is never revealed. (A body that is
+    // not JSON at all is a 400 for every id alike.)
     state.store.my_diary_entry(me, id).await?;
+    let body: DiaryBody = crate::extract::parse_json(body.to_string().as_bytes())?;
     Ok(Json(json!({"entry": state.store.update_diary_entry(me, id, body.parse()?).await?})))
 }
 
