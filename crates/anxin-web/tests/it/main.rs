@@ -10,4 +10,5 @@ mod stories;
 mod support;
 mod workspace;
 mod webdriver;
+mod wellbeing;
 mod protection;
