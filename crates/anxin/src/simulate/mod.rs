@@ -83,7 +83,7 @@ pub struct Report {
     pub agent_load: Vec<f64>,
     /// Each agent's count of hostile conversations.
     pub agent_hostile: Vec<u32>,
-    /// Busy time (handling conversations) over on-duty time.
+    /// Busy time (handling conversations) over on-duty capacity (on-duty time × conversations at once).
     pub utilisation: f64,
     pub cooldowns: u32,
     /// Cool-downs ended early because a calm customer had waited too long.
@@ -251,7 +251,7 @@ pub fn run_day(scenario: &Scenario, policy: Policy, cooldowns: bool) -> Report {
         load_gini: gini(&agent_load),
         agent_load,
         agent_hostile,
-        utilisation: busy_ms as f64 / on_duty_ms.max(1) as f64,
+        utilisation: busy_ms as f64 / (on_duty_ms.max(1) as f64 * f64::from(scenario.capacity)),
         cooldowns: cooldown_count,
         cooldowns_cut_short: cut_short,
     }

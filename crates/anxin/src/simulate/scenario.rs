@@ -80,7 +80,7 @@ impl Scenario {
     pub fn validate(&self) -> anyhow::Result<()> {
         let checks = [
             (self.agents >= 1 && self.agents <= 100_000, "--agents must be between 1 and 100000"),
-            (self.hours > 0.0 && self.hours <= 10_000.0, "--hours must be above 0 and at most 10000"),
+            (self.hours > 0.0 && self.hours <= 100_000.0, "--hours must be above 0 and at most 100000"),
             (self.load > 0.0 && self.load < 1.5, "--load must be above 0 and below 1.5"),
             ((0.0..=1.0).contains(&self.hostile_share), "--hostile-share must be between 0 and 1"),
             (self.capacity >= 1 && self.capacity <= 20, "--capacity must be between 1 and 20"),
