@@ -83,7 +83,7 @@ async fn my_triggers(State(state): State<AppState>, staff: Staff, ApiJson(body):
     let mut triggers = Vec::new();
     for text in &body.triggers {
         let kind = ComplaintType::parse(text)
-            .ok_or_else(|| ApiError::invalid("triggers", "invalid", &format!("one of {}", ComplaintType::spellings().join(", "))))?;
+            .ok_or_else(|| ApiError::invalid("triggers", "invalid", format!("one of {}", ComplaintType::spellings().join(", "))))?;
         if !triggers.contains(&kind) {
             triggers.push(kind);
         }
@@ -160,7 +160,7 @@ struct ActBody {
 fn parse_action(text: &str) -> ApiResult<AlertAction> {
     AlertAction::parse(text).ok_or_else(|| {
         let all: Vec<&str> = AlertAction::ALL.iter().map(|a| a.as_str()).collect();
-        ApiError::invalid("action", "invalid", &format!("one of {}", all.join(", ")))
+        ApiError::invalid("action", "invalid", format!("one of {}", all.join(", ")))
     })
 }
 
