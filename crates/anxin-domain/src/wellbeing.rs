@@ -597,7 +597,8 @@ mod tests {
 
     #[test]
     fn who5_scoring_table() {
-        let cases: &[(&[i64], Result<(u32, u32, &str), &str>)] = &[
+        type Case<'a> = (&'a [i64], Result<(u32, u32, &'a str), &'a str>);
+        let cases: &[Case<'_>] = &[
             (&[5, 5, 5, 5, 5], Ok((25, 100, "good"))),
             (&[0, 0, 0, 0, 0], Ok((0, 0, "low"))),
             (&[3, 3, 3, 2, 2], Ok((13, 52, "good"))),
@@ -670,7 +671,8 @@ mod tests {
     #[test]
     fn diary_validation() {
         let long = "x".repeat(DIARY_FIELD_MAX_CHARS + 1);
-        let cases: &[(&str, &str, &str, &str, Option<(&str, &str)>)] = &[
+        type Case<'a> = (&'a str, &'a str, &'a str, &'a str, Option<(&'a str, &'a str)>);
+        let cases: &[Case<'_>] = &[
             ("客户说要投诉我", "我又搞砸了", "很难受，想哭", "客户需要帮助", None),
             ("客户说要投诉我", "", "", "", None),
             ("   ", "我又搞砸了", "", "", Some(("event", "blank"))),

@@ -305,7 +305,7 @@ fn shared_of(tx: &mut Tx<'_>, viewer: &Principal, user_ids: &[i64], since: i64) 
             created_at: r.int(3),
         }));
     }
-    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    out.sort_by_key(|c| std::cmp::Reverse(c.created_at));
     Ok(out)
 }
 
