@@ -673,3 +673,92 @@ fn widget_reconnects_without_losing_or_duplicating() {
     let texts: Vec<&str> = list["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["我的快递到哪里了？", missed, waiting], "stored once each");
 }
+
+/// Agent protection end to end: three hostile customers in a row to one agent, the fourth goes to someone else;
+/// the agent resolves one in the workspace and sees the cool-down (countdown, breathing, reframing); the supervisor
+/// sees the streak alert on the board and grants a break in one click.
+#[test]
+fn hostile_streak_cool_down_and_a_break_in_one_click() {
+    const HOSTILE: [&str; 4] = [
+        "你们这是什么垃圾服务！！！气死我了，马上给我退款！！！",
+        "太过分了！！！我要投诉你们！！！",
+        "骗子公司！！！东西是坏的还不给退！！！",
+        "气死我了！三天了还没发货，你们到底干什么吃的！！！",
+    ];
+    let app = TestApp::spawn(None);
+    let mut admin = app.login("admin");
+    let (status, body) =
+        admin.post("/api/v1/users", &json!({"username": "agent2", "display_name": "小林", "role": "agent", "password": PASSWORD}));
+    assert_eq!(status, 201, "{body}");
+    let users = admin.get("/api/v1/users").1;
+    let id_of = |name: &str| users["users"].as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["id"].as_i64().unwrap();
+    let (agent, agent2, lead) = (id_of("agent"), id_of("agent2"), id_of("lead"));
+    let team = admin.post("/api/v1/teams", &json!({"name": "售后一组"})).1["team"]["id"].as_i64().unwrap();
+    for (user, capacity) in [(agent, 5), (agent2, 1), (lead, 1)] {
+        admin.post(&format!("/api/v1/teams/{team}/members"), &json!({"user_id": user}));
+        let profile = json!({"capacity": capacity, "experience": 2, "languages": ["zh-Hans", "zh-Hant", "en"], "triggers": []});
+        let (status, reply) =
+            admin.request("PUT", &format!("/api/v1/users/{user}/routing"), Some(("application/json", profile.to_string().into_bytes())));
+        assert_eq!(status, 200, "{reply}");
+    }
+    let mut other = app.login("agent2");
+    let mut me_api = app.login("agent");
+    for client in [&mut me_api, &mut other] {
+        let (status, body) = client.request("PUT", "/api/v1/me/availability", Some(("application/json", br#"{"state":"online"}"#.to_vec())));
+        assert_eq!(status, 200, "{body}");
+    }
+    let assignee = |admin: &mut Client, id: i64| admin.get(&format!("/api/v1/conversations/{id}")).1["conversation"]["assignee_id"].clone();
+
+    // 小林 is busy with a calm customer (one conversation at a time).
+    let mut calm = app.visitor();
+    let calm_id = calm.send("calm", "你好，请问这件衣服有M码吗？").1["conversation_id"].as_i64().expect("conversation id");
+    assert_eq!(other.patch(&format!("/api/v1/conversations/{calm_id}"), &json!({"assignee_id": agent2})).0, 200);
+
+    // The agent works in the browser while three hostile customers arrive.
+    let b = Browser::start("zh-CN");
+    sign_in_to(&b, &app, "agent", "/inbox?view=mine");
+    let mut hostile = Vec::new();
+    for (i, text) in HOSTILE.iter().enumerate() {
+        let mut visitor = app.visitor();
+        let (status, body) = visitor.send(&format!("h{i}"), text);
+        assert_eq!(status, 201, "{body}");
+        let id = body["conversation_id"].as_i64().expect("conversation id");
+        if i < 3 {
+            b.wait_until("the hostile customer to be assigned to the agent", |_| (assignee(&mut admin, id) == agent).then_some(()));
+        }
+        hostile.push(id);
+    }
+    // The fourth is not given to the agent: it waits for 小林, and goes to them when they are free.
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(assignee(&mut admin, hostile[3]).is_null(), "the streak cap kept the fourth from the agent");
+    assert_eq!(other.patch(&format!("/api/v1/conversations/{calm_id}"), &json!({"status": "resolved"})).0, 200);
+    b.wait_until("the fourth to go to 小林", |_| (assignee(&mut admin, hostile[3]) == agent2).then_some(()));
+
+    // The agent resolves one of theirs in the workspace: the cool-down appears with its countdown.
+    b.goto(&format!("{}/inbox?view=mine&c={}", app.base, hostile[0]));
+    b.click(&b.wait_for("#act-status"));
+    let banner = b.wait_for("#cooldown");
+    b.wait_until("the countdown", |b| b.text(&banner).contains("剩余").then_some(()));
+    let text = b.text(&banner);
+    assert!(text.contains("休息片刻") && text.contains("换个角度想"), "{text}");
+    assert!(text.contains("吸气") || text.contains("屏住") || text.contains("呼气"), "a breathing step: {text}");
+    let left: i64 = b.attribute(&banner, "data-left").and_then(|s| s.parse().ok()).unwrap_or(0);
+    assert!((500..=600).contains(&left), "about ten minutes after reaching the cap: {left} s");
+    b.screenshot(&screenshot_dir().join("cool-down.png"));
+
+    // The supervisor sees the streak alert on the board and grants a break in one click.
+    let s = Browser::start("zh-CN");
+    sign_in_to(&s, &app, "lead", "/inbox?view=all");
+    s.goto(&format!("{}/board", app.base));
+    let alert = s.wait_for(".alerts li.alert-streak_cap");
+    assert!(s.text(&alert).contains("agent"), "{}", s.text(&alert));
+    s.screenshot(&screenshot_dir().join("board-alert.png"));
+    s.click(&s.find(".alerts li.alert-streak_cap button[value=grant_break]"));
+    s.wait_until("the alert to be handled", |b| b.try_find(".alerts li.alert-streak_cap").is_none().then_some(()));
+    assert_eq!(me_api.get("/api/v1/me/availability").1["availability"]["state"], "break");
+    let handled = admin.get("/api/v1/alerts?include_acknowledged=true").1;
+    assert!(
+        handled["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "streak_cap" && a["action"] == "grant_break"),
+        "{handled}"
+    );
+}
