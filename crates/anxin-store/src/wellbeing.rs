@@ -337,6 +337,12 @@ impl Store {
                 )?
                 .int(0);
             let mood = checkin.mood.value();
+            let sharp_drop = checkin.shared && sharp_mood_drop(previous_shared, mood);
+            if sharp_drop {
+                // Only a check-in the person chose to share reaches their supervisor, and then only as an alert
+                // with the mood they shared (never the note).
+                crate::routing::raise_alert(tx, me.org_id, me.user_id, "mood_drop", serde_json::json!({ "mood": mood, "checkin_id": id }))?;
+            }
             Ok(SavedCheckIn {
                 checkin: MoodCheckIn {
                     id,
@@ -347,7 +353,7 @@ impl Store {
                     shared_with_supervisor: checkin.shared,
                     created_at: now,
                 },
-                sharp_drop: checkin.shared && sharp_mood_drop(previous_shared, mood),
+                sharp_drop,
             })
         })
         .await

@@ -54,6 +54,10 @@ pub(crate) struct Menu {
     pub(crate) inbox: bool,
     pub(crate) board: bool,
     pub(crate) admin: bool,
+    /// The person's own wellbeing pages (people, not API tokens).
+    pub(crate) wellbeing: bool,
+    /// The team weather (supervisors and admins).
+    pub(crate) team_wellbeing: bool,
     /// The current availability (`online`, `break`, `offline`).
     pub(crate) state: &'static str,
 }
@@ -92,6 +96,8 @@ pub(crate) async fn menu_user(state: &AppState, p: &Principal) -> MenuUser {
             inbox: p.role.can(Action::ReadConversations),
             board: p.role.can(Action::ViewBoard),
             admin: p.role.can(Action::Administer),
+            wellbeing: p.user_id.is_some(),
+            team_wellbeing: p.role.can(Action::ViewBoard),
             state: availability.as_str(),
         },
     }

@@ -235,6 +235,8 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("reframe.3", ["我又没处理好 → 我已经尽力，下一步我知道怎么做", "我又沒處理好 → 我已經盡力，下一步我知道怎麼做", "I failed again → I did my best, and I know the next step"]),
     ("reframe.4", ["这个客户不讲理 → 他现在很着急，需要先被听见", "這個客戶不講理 → 他現在很著急，需要先被聽見", "This customer is unreasonable → he is anxious and needs to be heard first"]),
     ("reframe.5", ["我受不了了 → 先深呼吸，再处理下一件事", "我受不了了 → 先深呼吸，再處理下一件事", "I can't take it → breathe first, then the next thing"]),
+    ("nav.my_wellbeing", ["我的身心", "我的身心", "My wellbeing"]),
+    ("nav.team_wellbeing", ["团队晴雨表", "團隊晴雨表", "Team weather"]),
     ("protection.streak", ["连续激烈会话", "連續激烈會話", "Hostile streak"]),
     ("protection.load", ["情绪负荷", "情緒負荷", "Emotional load"]),
 ];

@@ -131,6 +131,18 @@ async fn story(store: &Store) -> Result<(), StoreError> {
     store.post_inbound(inbound(org.id, channel.id, "v9", None, ANGRY[2])).await?;
     assert_eq!(store.protection_state(amy_principal.clone(), amy).await?.hostile_streak, 1, "and only once");
 
+    // A sharp drop in a check-in Ben chose to share alerts his supervisor (an unshared one never does).
+    let ben_me = anxin_store::wellbeing::Me::of(&ben_principal).unwrap();
+    let checkin = |mood, shared| anxin_domain::wellbeing::CheckIn::parse(mood, &[] as &[&str], "", shared).unwrap();
+    store.record_checkin(ben_me, checkin(4, true)).await?;
+    store.record_checkin(ben_me, checkin(1, false)).await?;
+    assert!(store.alerts(lead_principal.clone(), false).await?.iter().all(|a| a.kind != "mood_drop"), "not shared");
+    store.record_checkin(ben_me, checkin(1, true)).await?;
+    let drop = store.alerts(lead_principal.clone(), false).await?;
+    let drop = drop.iter().find(|a| a.kind == "mood_drop").expect("mood drop alert");
+    assert_eq!((drop.user_id, drop.details["mood"].as_i64()), (ben, Some(1)));
+    assert!(drop.details.get("note").is_none());
+
     // Watching someone's protection state: themselves, their supervisor, an admin — nobody else.
     assert!(store.protection_state(lead_principal.clone(), amy).await.is_ok());
     assert_eq!(store.protection_state(ben_principal.clone(), amy).await.err(), Some(StoreError::NotFound));
