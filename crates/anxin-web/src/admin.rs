@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/active", post(change_active))
         .route("/admin/teams", get(teams_page).post(create_team))
         .route("/admin/teams/{id}/members", post(add_member))
+        .route("/admin/teams/{id}/routing", post(save_team_routing))
         .route("/admin/channels", get(channels_page).post(create_channel))
         .route("/admin/settings", get(settings_page).post(save_settings))
         .route(
@@ -163,6 +164,7 @@ fn notice(lang: Lang, ok: Option<&str>) -> Option<&'static str> {
         "member_added" => "admin.ok.member_added",
         "channel_created" => "admin.ok.channel_created",
         "settings_saved" => "admin.ok.settings_saved",
+        "routing_saved" => "admin.ok.routing_saved",
         _ => return None,
     };
     Some(lang.t(key))
@@ -450,7 +452,15 @@ struct TeamRow {
     members: Vec<String>,
     /// Active people not yet in the team: (id, display name, username).
     candidates: Vec<(i64, String, String)>,
+    /// The team's routing: policy spelling, streak cap, cool-down minutes.
+    policy: &'static str,
+    streak_cap: u16,
+    cooldown_minutes: u32,
 }
+
+/// The policies a team can choose, with their labels' catalog keys.
+const POLICIES: [(&str, &str); 3] =
+    [("emotion_aware", "routing.emotion_aware"), ("least_busy", "routing.least_busy"), ("round_robin", "routing.round_robin")];
 
 #[derive(Template)]
 #[template(path = "admin_teams.html")]
@@ -464,18 +474,26 @@ struct TeamsPage {
     notice: Option<&'static str>,
     alert: Option<&'static str>,
     teams: Vec<TeamRow>,
+    policies: [(&'static str, &'static str); 3],
     name: String,
     errors: Errors,
 }
 
 async fn teams_view(state: &AppState, v: &Viewer, p: &Principal, name: String, errors: Errors, alert: Option<&'static str>) -> Result<TeamsPage, StoreError> {
     let users = state.store.users(p.org_id).await?;
+    let mut routing = std::collections::HashMap::new();
+    for team in state.store.teams(p.org_id).await? {
+        routing.insert(team.id, state.store.team_routing(p.org_id, team.id).await?);
+    }
     let teams = state
         .store
         .teams(p.org_id)
         .await?
         .into_iter()
         .map(|t| TeamRow {
+            policy: routing.get(&t.id).map_or("emotion_aware", |r| r.policy.as_str()),
+            streak_cap: routing.get(&t.id).map_or(3, |r| r.protection.streak_cap),
+            cooldown_minutes: routing.get(&t.id).map_or(3, |r| r.protection.cooldown_secs / 60),
             id: t.id,
             members: t.member_ids.iter().filter_map(|id| users.iter().find(|u| u.id == *id)).map(|u| u.display_name.clone()).collect(),
             candidates: users
@@ -496,6 +514,7 @@ async fn teams_view(state: &AppState, v: &Viewer, p: &Principal, name: String, e
         notice: None,
         alert,
         teams,
+        policies: POLICIES,
         name,
         errors,
     })
@@ -562,6 +581,38 @@ async fn add_member(State(state): State<AppState>, headers: HeaderMap, Path(team
         Err(StoreError::NotFound) => {
             teams_again(&state, &v, &p, String::new(), Errors::default(), Some(v.lang.t("admin.error.no_team_or_user")), StatusCode::NOT_FOUND).await
         }
+        Err(e) => store_failed(e),
+    }
+}
+
+/// A team's routing policy, streak cap and cool-down, from the teams page.
+async fn save_team_routing(State(state): State<AppState>, headers: HeaderMap, Path(team): Path<i64>, body: FormBody) -> Response {
+    let f = fields(body);
+    let (v, p) = match gate(&state, &headers, None, "/admin/teams", Some(field(&f, "csrf"))).await {
+        Ok(ok) => ok,
+        Err(r) => return r,
+    };
+    let policy = anxin_domain::Policy::parse(field(&f, "policy"));
+    let cap = field(&f, "streak_cap").trim().parse::<u16>().ok().filter(|n| (1..=20).contains(n));
+    let minutes = field(&f, "cooldown_minutes").trim().parse::<u32>().ok().filter(|n| *n <= 60);
+    let (Some(policy), Some(cap), Some(minutes)) = (policy, cap, minutes) else {
+        let alert = Some(v.lang.t("admin.error.routing"));
+        return teams_again(&state, &v, &p, String::new(), Errors::default(), alert, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let mut settings = match state.store.team_routing(p.org_id, team).await {
+        Ok(settings) => settings,
+        Err(StoreError::NotFound) => {
+            let alert = Some(v.lang.t("admin.error.no_team_or_user"));
+            return teams_again(&state, &v, &p, String::new(), Errors::default(), alert, StatusCode::NOT_FOUND).await;
+        }
+        Err(e) => return store_failed(e),
+    };
+    settings.policy = policy;
+    settings.protection.streak_cap = cap;
+    settings.protection.cooldown_secs = minutes * 60;
+    settings.protection.cooldown_after_cap_secs = settings.protection.cooldown_after_cap_secs.max(minutes * 60);
+    match state.store.set_team_routing(p, team, settings).await {
+        Ok(_) => Redirect::to("/admin/teams?ok=routing_saved").into_response(),
         Err(e) => store_failed(e),
     }
 }

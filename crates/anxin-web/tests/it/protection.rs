@@ -126,3 +126,36 @@ fn the_fourth_hostile_customer_goes_elsewhere_and_the_supervisor_grants_a_break(
     let again = supervisor.post(&format!("/api/v1/alerts/{}/act", alert["id"]), &json!({"action": "acknowledge"}));
     assert_eq!(again.0, 409, "{}", again.1);
 }
+
+#[test]
+fn admins_set_a_teams_routing_on_the_teams_page_and_bad_values_change_nothing() {
+    let app = TestApp::spawn(None);
+    let mut admin = app.login("admin");
+    let team = admin.post("/api/v1/teams", &json!({"name": "售前"})).1["team"]["id"].as_i64().unwrap();
+    let page = admin.get("/admin/teams").1;
+    assert!(page.as_str().unwrap().contains(&format!("/admin/teams/{team}/routing")));
+    let csrf = admin.csrf.clone().unwrap();
+    let post = |admin: &mut Client, body: String| {
+        let ((status, page), headers) =
+            admin.request_full("POST", &format!("/admin/teams/{team}/routing"), Some(("application/x-www-form-urlencoded", body.into_bytes())));
+        (status, page.as_str().unwrap_or("").to_owned(), headers.get("location").map(|l| l.to_str().unwrap().to_owned()))
+    };
+    for bad in ["policy=random&streak_cap=3&cooldown_minutes=3", "policy=least_busy&streak_cap=0&cooldown_minutes=3", "policy=least_busy&streak_cap=3&cooldown_minutes=999"] {
+        let (status, page, _) = post(&mut admin, format!("csrf={csrf}&{bad}"));
+        assert_eq!(status, 422, "{bad}");
+        assert!(page.contains("请选择分配方式"), "the reason is shown: {bad}");
+    }
+    let (status, _, _) = post(&mut admin, "csrf=wrong&policy=least_busy&streak_cap=2&cooldown_minutes=5".into());
+    assert_ne!(status, 303, "a forged form changes nothing");
+    assert_eq!(admin.get(&format!("/api/v1/teams/{team}/routing")).1["routing"]["policy"], "emotion_aware");
+    let (status, _, location) = post(&mut admin, format!("csrf={csrf}&policy=least_busy&streak_cap=2&cooldown_minutes=5"));
+    assert_eq!((status, location.as_deref()), (303, Some("/admin/teams?ok=routing_saved")));
+    let routing = admin.get(&format!("/api/v1/teams/{team}/routing")).1;
+    assert_eq!(routing["routing"]["policy"], "least_busy");
+    assert_eq!(routing["routing"]["protection"]["streak_cap"], 2);
+    assert_eq!(routing["routing"]["protection"]["cooldown_secs"], 300);
+    // Agents cannot change it.
+    let mut agent = app.login("agent");
+    let body = json!({"policy": "round_robin"}).to_string().into_bytes();
+    assert_eq!(agent.request("PUT", &format!("/api/v1/teams/{team}/routing"), Some(("application/json", body))).0, 403);
+}
