@@ -179,6 +179,7 @@ CREATE TABLE agent_routing (
     languages TEXT NOT NULL DEFAULT '["zh-Hans","zh-Hant","en"]',
     skills TEXT NOT NULL DEFAULT '[]',
     triggers TEXT NOT NULL DEFAULT '[]',
+    channels TEXT NOT NULL DEFAULT '["web_chat","email","api"]',
     hostile_streak BIGINT NOT NULL DEFAULT 0,
     load_value {REAL} NOT NULL DEFAULT 0,
     load_at BIGINT NOT NULL DEFAULT 0,

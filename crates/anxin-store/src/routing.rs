@@ -26,19 +26,46 @@ const LOCK_SPACE: i64 = 0x616e78696e << 24;
 /// Online this long without a break raises a `no_break` alert.
 pub const NO_BREAK_MS: i64 = 2 * 3_600_000;
 
-/// A person's routing profile (what they can and want to take), as admins and the person edit it.
+/// A person's routing profile (what they can and want to take), as admins and the person edit it. A conversation
+/// labelled `skill:<name>` goes only to people with that skill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RoutingProfile {
     pub capacity: u16,
     pub experience: u8,
     pub languages: Vec<Language>,
+    pub channels: Vec<ChannelKind>,
+    pub skills: Vec<String>,
     pub triggers: Vec<ComplaintType>,
 }
 
 impl Default for RoutingProfile {
     fn default() -> Self {
-        RoutingProfile { capacity: 3, experience: 1, languages: Language::ALL.to_vec(), triggers: Vec::new() }
+        RoutingProfile {
+            capacity: 3,
+            experience: 1,
+            languages: Language::ALL.to_vec(),
+            channels: ChannelKind::ALL.to_vec(),
+            skills: Vec::new(),
+            triggers: Vec::new(),
+        }
     }
+}
+
+/// The label prefix that makes a conversation require a skill.
+pub const SKILL_LABEL: &str = "skill:";
+
+/// A skill's id for routing: a stable hash of its trimmed, lower-cased name (FNV-1a), so the roster and the waiting
+/// line agree without a shared table.
+pub fn skill_id(name: &str) -> u32 {
+    name.trim().to_lowercase().bytes().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+}
+
+fn skill_ids<'a>(names: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut ids: Vec<u32> = names.filter(|n| !n.trim().is_empty()).map(skill_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// What the person and their supervisor see of the protection state.
@@ -137,7 +164,8 @@ const AGENT_SELECT: &str = "SELECT u.id, COALESCE(r.capacity, 3), COALESCE(r.exp
     COALESCE(r.languages, '[\"zh-Hans\",\"zh-Hant\",\"en\"]'), COALESCE(r.triggers, '[]'), COALESCE(r.hostile_streak, 0), \
     COALESCE(r.load_value, 0), COALESCE(r.load_at, 0), COALESCE(r.cooldown_started_at, 0), COALESCE(r.cooldown_until, 0), \
     COALESCE(r.last_assigned_at, 0), COALESCE(r.calm_until, 0), p.state, \
-    (SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status <> 'resolved') \
+    (SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status <> 'resolved'), \
+    COALESCE(r.skills, '[]'), COALESCE(r.channels, '[\"web_chat\",\"email\",\"api\"]') \
     FROM users u LEFT JOIN agent_routing r ON r.user_id = u.id LEFT JOIN agent_presence p ON p.user_id = u.id";
 
 fn stored_from_row(c: &mut dyn Conn, r: &crate::conn::Row, now: i64) -> Result<Stored> {
@@ -161,6 +189,9 @@ fn stored_from_row(c: &mut dyn Conn, r: &crate::conn::Row, now: i64) -> Result<S
     }
     state.accepting = r.opt_text(12).as_deref() == Some(Availability::Online.as_str());
     state.active = r.int(13).clamp(0, u16::MAX.into()) as u16;
+    let skills: Vec<String> = parse_list(&r.text(14));
+    state.skills = skill_ids(skills.iter().map(String::as_str));
+    state.channels = Flags::of(parse_list::<ChannelKind>(&r.text(15)));
     state.teams = c
         .query("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id", params![id])?
         .iter()
@@ -206,7 +237,7 @@ fn save(c: &mut dyn Conn, org_id: i64, agent: &AgentState, now: i64) -> Result<(
 }
 
 const WAITING_SELECT: &str = "SELECT c.id, c.waiting_since, c.priority, c.emotion, c.peak_anger, c.intensity, c.complaint_type, \
-    c.team_id, c.language, ch.kind FROM conversations c JOIN channels ch ON ch.id = c.channel_id";
+    c.team_id, c.language, ch.kind, c.labels FROM conversations c JOIN channels ch ON ch.id = c.channel_id";
 
 fn waiting_from_row(r: &crate::conn::Row, settings: &RoutingSettings) -> WaitingConversation {
     let emotion = r.opt_text(3).and_then(|e| Emotion::parse(&e)).unwrap_or(Emotion::Neutral);
@@ -223,7 +254,7 @@ fn waiting_from_row(r: &crate::conn::Row, settings: &RoutingSettings) -> Waiting
         team: r.opt_int(7),
         language: r.opt_text(8).and_then(|l| Language::parse(&l)).unwrap_or(Language::ZhHans),
         channel: ChannelKind::parse(&r.text(9)).unwrap_or(ChannelKind::WebChat),
-        skills: Vec::new(),
+        skills: skill_ids(parse_list::<String>(&r.text(10)).iter().filter_map(|label| label.strip_prefix(SKILL_LABEL))),
     }
 }
 
@@ -553,7 +584,7 @@ impl Store {
             let now = crate::now_ms();
             let s = stored(c, org_id, user_id, now)?;
             let row = c.query_opt(
-                "SELECT capacity, experience, languages, triggers FROM agent_routing WHERE user_id = $1",
+                "SELECT capacity, experience, languages, triggers, channels, skills FROM agent_routing WHERE user_id = $1",
                 params![user_id],
             )?;
             let profile = row
@@ -562,6 +593,8 @@ impl Store {
                     experience: r.int(1).clamp(0, 3) as u8,
                     languages: parse_list(&r.text(2)),
                     triggers: parse_list(&r.text(3)),
+                    channels: parse_list(&r.text(4)),
+                    skills: parse_list(&r.text(5)),
                 })
                 .unwrap_or_default();
             let team = c.query_opt("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id LIMIT 1", params![user_id])?;
@@ -590,12 +623,24 @@ impl Store {
             let now = tx.now;
             let languages = serde_json::to_string(&profile.languages).expect("serialises");
             let triggers = serde_json::to_string(&profile.triggers).expect("serialises");
+            let channels = serde_json::to_string(&profile.channels).expect("serialises");
+            let skills = serde_json::to_string(&profile.skills).expect("serialises");
             tx.conn.execute(
-                "INSERT INTO agent_routing (user_id, org_id, capacity, experience, languages, triggers, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity, \
+                "INSERT INTO agent_routing (user_id, org_id, capacity, experience, languages, triggers, channels, skills, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO UPDATE SET capacity = excluded.capacity, \
                  experience = excluded.experience, languages = excluded.languages, triggers = excluded.triggers, \
-                 updated_at = excluded.updated_at",
-                params![user_id, org_id, i64::from(profile.capacity), i64::from(profile.experience), languages, triggers, now],
+                 channels = excluded.channels, skills = excluded.skills, updated_at = excluded.updated_at",
+                params![
+                    user_id,
+                    org_id,
+                    i64::from(profile.capacity),
+                    i64::from(profile.experience),
+                    languages,
+                    triggers,
+                    channels,
+                    skills,
+                    now
+                ],
             )?;
             audit(tx, org_id, &actor.audit_name(), "routing.profile", &format!("user:{user_id}"), json!(profile))?;
             Ok(profile)

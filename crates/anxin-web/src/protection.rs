@@ -110,6 +110,13 @@ async fn user_routing(
     if profile.languages.is_empty() {
         return Err(ApiError::invalid("languages", "empty", "at least one language"));
     }
+    if profile.channels.is_empty() {
+        return Err(ApiError::invalid("channels", "empty", "at least one channel"));
+    }
+    let skill_ok = |s: &String| (1..=40).contains(&s.trim().chars().count()) && !s.chars().any(char::is_control);
+    if profile.skills.len() > 20 || !profile.skills.iter().all(skill_ok) {
+        return Err(ApiError::invalid("skills", "invalid", "at most 20 skills of 1 to 40 characters"));
+    }
     Ok(Json(json!({ "profile": state.store.set_routing_profile(p, id, profile).await? })))
 }
 

@@ -205,3 +205,62 @@ async fn two_nodes_never_double_assign() {
     node1.close().await;
     node2.close().await;
 }
+
+/// A conversation labelled `skill:<name>` goes only to someone with that skill, and nobody gets a channel they do
+/// not serve — on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skills_and_channels_decide_who_qualifies() {
+    for (name, store, _dir) in backends().await {
+        skills_story(&store).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        store.close().await;
+    }
+}
+
+async fn skills_story(store: &Store) -> Result<(), StoreError> {
+    let org = store.create_organization(Name::parse("name", "技能店").unwrap(), "skills", "Asia/Shanghai").await?;
+    let admin = principal(org.id, 0, Role::Admin);
+    let mut ids = Vec::new();
+    for name in ["vip", "web", "mail"] {
+        let user = NewUser {
+            org_id: org.id,
+            username: Username::parse(name).unwrap(),
+            display_name: Name::parse("n", name).unwrap(),
+            role: Role::Agent,
+            department: None,
+            password_hash: "hash".into(),
+        };
+        ids.push(store.create_user(user, None).await?.id);
+    }
+    let (vip, web, mail) = (ids[0], ids[1], ids[2]);
+    let profile = |skills: &[&str], channels: Vec<anxin_domain::ChannelKind>| RoutingProfile {
+        capacity: 10,
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        channels,
+        ..RoutingProfile::default()
+    };
+    use anxin_domain::ChannelKind::{Email, WebChat};
+    store.set_routing_profile(admin.clone(), vip, profile(&[" 大客户 "], vec![WebChat, Email])).await?;
+    store.set_routing_profile(admin.clone(), web, profile(&[], vec![WebChat])).await?;
+    store.set_routing_profile(admin.clone(), mail, profile(&[], vec![Email])).await?;
+    let channel = store
+        .create_channel(org.id, anxin_domain::ChannelKind::WebChat, Name::parse("n", "官网").unwrap(), vec![], "system".into())
+        .await?;
+    // The VIP agent carries load, so plain routing would prefer the web agent.
+    let warmup = store.post_inbound(inbound(org.id, channel.id, "w", None, ANGRY[0])).await?.conversation;
+    store.update_conversation(admin.clone(), warmup.id, ConversationPatch { assignee_id: Some(Some(vip)), ..Default::default() }).await?;
+    for id in [vip, web, mail] {
+        store.set_availability(org.id, id, Availability::Online).await?;
+    }
+    let plain = store.post_inbound(inbound(org.id, channel.id, "p", None, "快递到哪了？")).await?.conversation;
+    store.dispatch(org.id, false).await?;
+    assert_eq!(store.conversation(org.id, plain.id).await?.assignee_id, Some(web), "web chat: not the email-only agent");
+    let big = store.post_inbound(inbound(org.id, channel.id, "b", None, "我想批量采购两百件，能优惠吗？")).await?.conversation;
+    let labels = anxin_domain::input::Labels::parse(&["skill:大客户".to_owned()]).unwrap();
+    store.update_conversation(admin.clone(), big.id, ConversationPatch { labels: Some(labels), ..Default::default() }).await?;
+    store.dispatch(org.id, false).await?;
+    assert_eq!(store.conversation(org.id, big.id).await?.assignee_id, Some(vip), "only the agent with the skill");
+    let state = store.protection_state(admin.clone(), vip).await?;
+    assert_eq!(state.profile.skills, vec![" 大客户 ".to_owned()]);
+    assert_eq!(state.profile.channels, vec![WebChat, Email]);
+    Ok(())
+}
