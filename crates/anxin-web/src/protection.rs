@@ -67,7 +67,13 @@ async fn my_protection(State(state): State<AppState>, staff: Staff) -> ApiResult
 
 /// `GET /api/v1/users/{id}/protection`: the person, their supervisor or an admin; anyone else gets 404.
 async fn user_protection(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "protection": state.store.protection_state(staff.0.clone(), id).await? })))
+    let protection = state.store.protection_state(staff.0.clone(), id).await?;
+    if staff.0.user_id != Some(id) {
+        // Every look at someone else's wellbeing-related state is on the record.
+        let actor = staff.0.audit_name();
+        state.store.record_audit(staff.0.org_id, actor, "protection.view", format!("user:{id}"), json!({})).await?;
+    }
+    Ok(Json(json!({ "protection": protection })))
 }
 
 #[derive(Deserialize)]
@@ -208,6 +214,61 @@ async fn act_form(
     }
 }
 
+/// My protection state as the wellbeing page shows it, with my personal triggers as checkboxes.
+pub(crate) struct MineView {
+    pub(crate) streak: u16,
+    pub(crate) cap: u16,
+    pub(crate) load: String,
+    /// (complaint type, label, chosen)
+    pub(crate) triggers: Vec<(&'static str, &'static str, bool)>,
+}
+
+pub(crate) async fn mine_view(state: &AppState, p: &Principal, lang: crate::i18n::Lang) -> Option<MineView> {
+    let me = p.user_id?;
+    let s = state.store.protection_state(p.clone(), me).await.ok()?;
+    Some(MineView {
+        streak: s.hostile_streak,
+        cap: s.streak_cap,
+        load: format!("{:.1}", s.load),
+        triggers: ComplaintType::ALL
+            .iter()
+            .map(|c| (c.as_str(), lang.t(&format!("complaint.{c}")), s.profile.triggers.contains(c)))
+            .collect(),
+    })
+}
+
+/// The wellbeing page's form: `POST /me/triggers` with a `trigger` field per chosen complaint type.
+async fn triggers_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let pairs = form.map(|f| f.0).unwrap_or_default();
+    let v = viewer(&state, &headers, None).await;
+    let Some(p) = v.principal.clone() else { return to_login("/me/wellbeing") };
+    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+    if !csrf_ok(&p, csrf) {
+        return crate::admin::csrf_failed(&state, &v, &p, "/me/wellbeing").await;
+    }
+    let Some(me) = p.user_id else { return ApiError::Forbidden("sign in as a person").into_response() };
+    let mut triggers = Vec::new();
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "trigger") {
+        match ComplaintType::parse(value) {
+            Some(kind) if !triggers.contains(&kind) => triggers.push(kind),
+            Some(_) => {}
+            None => return ApiError::invalid("trigger", "invalid", "a complaint type").into_response(),
+        }
+    }
+    let current = match state.store.protection_state(p.clone(), me).await {
+        Ok(s) => s.profile,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match state.store.set_routing_profile(p, me, RoutingProfile { triggers, ..current }).await {
+        Ok(_) => Redirect::to("/me/wellbeing?ok=triggers#protection").into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 /// UI texts of this area (see `i18n`).
 pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("alerts.title", ["需要关注的同事", "需要關注的同事", "People who need attention"]),
@@ -242,6 +303,17 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("reframe.3", ["我又没处理好 → 我已经尽力，下一步我知道怎么做", "我又沒處理好 → 我已經盡力，下一步我知道怎麼做", "I failed again → I did my best, and I know the next step"]),
     ("reframe.4", ["这个客户不讲理 → 他现在很着急，需要先被听见", "這個客戶不講理 → 他現在很著急，需要先被聽見", "This customer is unreasonable → he is anxious and needs to be heard first"]),
     ("reframe.5", ["我受不了了 → 先深呼吸，再处理下一件事", "我受不了了 → 先深呼吸，再處理下一件事", "I can't take it → breathe first, then the next thing"]),
+    ("protection.mine", ["我的保护设置", "我的保護設定", "My protection"]),
+    ("protection.triggers", ["我希望尽量少接的投诉类型", "我希望盡量少接的投訴類型", "Complaint types I would rather leave to a colleague"]),
+    (
+        "protection.triggers_hint",
+        [
+            "有同事空闲时，这类会话会优先分给他们；只有你自己和管理员能看到这项设置。",
+            "有同事空閒時，這類會話會優先分給他們；只有你自己和管理員能看到這項設定。",
+            "When a colleague is free, these go to them first. Only you and admins see this setting.",
+        ],
+    ),
+    ("protection.ok.triggers", ["已保存", "已儲存", "Saved"]),
     ("routing.policy", ["分配方式", "分配方式", "Assignment"]),
     ("routing.emotion_aware", ["情绪感知（推荐）", "情緒感知（推薦）", "Emotion-aware (recommended)"]),
     ("routing.least_busy", ["最空闲优先", "最空閒優先", "Least busy"]),
@@ -273,6 +345,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/{id}/act", post(act))
         .route("/board/alerts/{id}", post(act_form))
+        .route("/me/triggers", post(triggers_form))
         .route(
             "/assets/protection.js",
             get(|| async {

@@ -428,6 +428,8 @@ struct MyPage {
     entries: Vec<EntryView>,
     reframes: Vec<(&'static str, &'static str)>,
     questions: Vec<&'static str>,
+    /// My protection state and personal triggers (`crate::protection`).
+    protection: Option<crate::protection::MineView>,
 }
 
 /// What the forms hold when the page is drawn (what was typed, and errors).
@@ -449,6 +451,7 @@ fn notice_text(lang: Lang, ok: Option<&str>) -> Option<&'static str> {
         "entry_saved" => "wellbeing.ok.entry_saved",
         "entry_deleted" => "wellbeing.ok.entry_deleted",
         "settings" => "wellbeing.ok.settings",
+        "triggers" => "protection.ok.triggers",
         _ => return None,
     };
     Some(lang.t(key))
@@ -557,7 +560,9 @@ async fn my_view(state: &AppState, v: &Viewer, p: &Principal, me: Me, forms: For
         &lang.t("wellbeing.score_trend_desc").replace("{n}", &score_points.len().to_string()),
     );
 
+    let protection = crate::protection::mine_view(state, p, lang).await;
     Ok(MyPage {
+        protection,
         lang,
         langs: Lang::ALL,
         me: Some(menu_user(state, p).await),

@@ -101,6 +101,23 @@ fn the_fourth_hostile_customer_goes_elsewhere_and_the_supervisor_grants_a_break(
     assert!(left > 500_000, "a long cool-down after the cap: {state}");
     assert_eq!(other.get(&format!("/api/v1/users/{agent}/protection")).0, 404);
     assert_eq!(supervisor.get(&format!("/api/v1/users/{agent}/protection")).0, 200);
+    let audit = admin.get("/api/v1/audit").1;
+    assert!(
+        audit["entries"].as_array().or(audit["audit"].as_array()).unwrap().iter().any(|e| e["action"] == "protection.view" && e["target"] == format!("user:{agent}")),
+        "the supervisor's look is audit-logged: {audit}"
+    );
+    // My personal triggers, from the wellbeing page's form.
+    let my_csrf = me.csrf.clone().unwrap();
+    let form = |body: String| Some(("application/x-www-form-urlencoded", body.into_bytes()));
+    let bad = me.request("POST", "/me/triggers", form(format!("csrf={my_csrf}&trigger=nonsense")));
+    assert_eq!(bad.0, 422);
+    let forged = me.request("POST", "/me/triggers", form("csrf=nope&trigger=refund_return".into()));
+    assert_ne!(forged.0, 303);
+    let ((status, _), _) = me.request_full("POST", "/me/triggers", form(format!("csrf={my_csrf}&trigger=refund_return&trigger=payment")));
+    assert_eq!(status, 303);
+    assert_eq!(me.get("/api/v1/me/protection").1["protection"]["profile"]["triggers"], json!(["refund_return", "payment"]));
+    let page = me.get("/me/wellbeing").1;
+    assert!(page.as_str().unwrap().contains(r#"value="refund_return" checked"#));
     let page = me.get("/inbox").1;
     assert!(page.as_str().unwrap().contains("/assets/protection.js"));
 
