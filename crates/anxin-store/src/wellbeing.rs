@@ -180,6 +180,9 @@ pub struct TeamWeatherReport {
     pub open_conversations: i64,
     /// Members online right now.
     pub online: i64,
+    /// The members' mean emotional load now (routing's decaying sum of the intensities they handled; 1 ≈ one very
+    /// angry customer within the last hour).
+    pub mean_emotional_load: f64,
 }
 
 const CHECKIN_COLUMNS: &str = "id, mood, tags, note, shared_with_supervisor, created_at";
@@ -532,7 +535,19 @@ impl Store {
                  AND user_id IN (SELECT user_id FROM team_members WHERE team_id = $2)",
                 params![viewer.org_id, team_id],
             )?;
+            let half_life = anxin_domain::routing::Protection::default().load_half_life_secs;
+            let loads: Vec<f64> = c
+                .query(
+                    "SELECT r.load_value, r.load_at FROM agent_routing r JOIN team_members m ON m.user_id = r.user_id AND m.team_id = $2 \
+                     WHERE r.org_id = $1",
+                    params![viewer.org_id, team_id],
+                )?
+                .iter()
+                .map(|r| anxin_domain::routing::DecayingLoad { value: r.real(0), at_ms: r.int(1) }.at(w.now, half_life))
+                .collect();
+            let mean_emotional_load = if members.is_empty() { 0.0 } else { loads.iter().sum::<f64>() / members.len() as f64 };
             Ok(TeamWeatherReport {
+                mean_emotional_load: (mean_emotional_load * 100.0).round() / 100.0,
                 team_id,
                 team_name,
                 members: members.len(),

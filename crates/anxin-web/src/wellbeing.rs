@@ -125,7 +125,14 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("wellbeing.average", ["平均 {a}", "平均 {a}", "average {a}"]),
     ("wellbeing.members", ["成员", "成員", "Members"]),
     ("wellbeing.load", ["当前负荷", "當前負荷", "Current load"]),
-    ("wellbeing.load_value", ["{o} 个进行中的会话 · {n} 人在线", "{o} 個進行中的會話 · {n} 人在線", "{o} open conversations · {n} online"]),
+    (
+        "wellbeing.load_value",
+        [
+            "{o} 个进行中的会话 · {n} 人在线 · 人均情绪负荷 {l}",
+            "{o} 個進行中的會話 · {n} 人在線 · 人均情緒負荷 {l}",
+            "{o} open conversations · {n} online · mean emotional load {l}",
+        ],
+    ),
     ("wellbeing.shared", ["成员主动分享的打卡", "成員主動分享的打卡", "Check-ins members chose to share"]),
     ("wellbeing.shared_hint", [
         "只显示成员选择分享的打卡；每次查看都会记入审计日志。日记与自测答案永远不会出现在这里。",
@@ -969,7 +976,7 @@ async fn team_view(
         Ok(x) => x,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let TeamWeatherReport { team_name, members, now, hourly, daily, open_conversations, online, .. } = report;
+    let TeamWeatherReport { team_name, members, now, hourly, daily, open_conversations, online, mean_emotional_load, .. } = report;
     let page = TeamPage {
         lang,
         langs: Lang::ALL,
@@ -981,7 +988,11 @@ async fn team_view(
         team_name,
         members,
         now: bucket_view(lang, lang.t("wellbeing.weather_now").to_owned(), &WeatherBucket { start: 0, weather: now }),
-        load: lang.t("wellbeing.load_value").replace("{o}", &open_conversations.to_string()).replace("{n}", &online.to_string()),
+        load: lang
+            .t("wellbeing.load_value")
+            .replace("{o}", &open_conversations.to_string())
+            .replace("{n}", &online.to_string())
+            .replace("{l}", &format!("{mean_emotional_load:.1}")),
         hourly: hourly.iter().map(|b| bucket_view(lang, format!("{:02}:00", local_parts(b.start, offset).2), b)).collect(),
         daily: daily
             .iter()
