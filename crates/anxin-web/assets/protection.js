@@ -100,3 +100,37 @@ if (root && meId) {
   });
   load();
 }
+
+// Shift start: if I have not checked in for 12 hours, or my self-test is due, a quiet prompt links to my wellbeing
+// page. "Later" hides it for this browser session. Nothing here is shown to anyone else.
+const NUDGE_KEY = "anxin.nudge.later";
+const CHECKIN_GAP_MS = 12 * 3600 * 1000;
+
+function nudge(kind, text) {
+  if (sessionStorage.getItem(`${NUDGE_KEY}.${kind}`)) return;
+  const box = el("aside", "nudge");
+  box.dataset.nudge = kind;
+  const link = el("a", "button", texts["nudge.go"] ?? "→");
+  link.href = kind === "checkin" ? "/me/wellbeing#checkin" : "/me/wellbeing#selftest";
+  const later = el("button", "secondary", texts["nudge.later"] ?? "×");
+  later.type = "button";
+  later.addEventListener("click", () => { sessionStorage.setItem(`${NUDGE_KEY}.${kind}`, "1"); box.remove(); });
+  box.append(el("span", null, text), link, later);
+  document.querySelector(".workspace")?.prepend(box);
+}
+
+async function nudges() {
+  try {
+    const [checkins, selftests] = await Promise.all([
+      fetch("/api/v1/me/wellbeing/checkins?limit=1", { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)),
+      fetch("/api/v1/me/wellbeing/selftests?limit=1", { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)),
+    ]);
+    const last = checkins?.checkins?.[0]?.created_at ?? 0;
+    if (checkins && now() - last > CHECKIN_GAP_MS) nudge("checkin", texts["nudge.checkin"] ?? "");
+    if (selftests?.due) nudge("selftest", texts["nudge.selftest"] ?? "");
+  } catch {
+    // Offline: no prompt this time.
+  }
+}
+
+if (root && meId) nudges();

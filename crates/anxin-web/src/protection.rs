@@ -303,6 +303,10 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("reframe.3", ["我又没处理好 → 我已经尽力，下一步我知道怎么做", "我又沒處理好 → 我已經盡力，下一步我知道怎麼做", "I failed again → I did my best, and I know the next step"]),
     ("reframe.4", ["这个客户不讲理 → 他现在很着急，需要先被听见", "這個客戶不講理 → 他現在很著急，需要先被聽見", "This customer is unreasonable → he is anxious and needs to be heard first"]),
     ("reframe.5", ["我受不了了 → 先深呼吸，再处理下一件事", "我受不了了 → 先深呼吸，再處理下一件事", "I can't take it → breathe first, then the next thing"]),
+    ("nudge.checkin", ["开工前，记录一下今天的心情？", "開工前，記錄一下今天的心情？", "Starting your shift? Note how you feel today."]),
+    ("nudge.selftest", ["你的 WHO-5 身心自评到期了，只需一分钟。", "你的 WHO-5 身心自評到期了，只需一分鐘。", "Your WHO-5 well-being self-test is due; it takes a minute."]),
+    ("nudge.go", ["去记录", "去記錄", "Open"]),
+    ("nudge.later", ["稍后", "稍後", "Later"]),
     ("protection.mine", ["我的保护设置", "我的保護設定", "My protection"]),
     ("protection.triggers", ["我希望尽量少接的投诉类型", "我希望盡量少接的投訴類型", "Complaint types I would rather leave to a colleague"]),
     (

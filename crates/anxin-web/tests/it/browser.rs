@@ -717,6 +717,11 @@ fn hostile_streak_cool_down_and_a_break_in_one_click() {
     // The agent works in the browser while three hostile customers arrive.
     let b = Browser::start("zh-CN");
     sign_in_to(&b, &app, "agent", "/inbox?view=mine");
+    // Shift start: no check-in yet, so a quiet prompt offers one (and "later" puts it away for the session).
+    let nudge = b.wait_for(".nudge[data-nudge=checkin]");
+    assert!(b.text(&nudge).contains("记录一下今天的心情"), "{}", b.text(&nudge));
+    b.click(&b.find(".nudge[data-nudge=checkin] button"));
+    b.wait_until("the prompt to go away", |b| b.try_find(".nudge[data-nudge=checkin]").is_none().then_some(()));
     let mut hostile = Vec::new();
     for (i, text) in HOSTILE.iter().enumerate() {
         let mut visitor = app.visitor();
