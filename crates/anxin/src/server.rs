@@ -71,6 +71,13 @@ pub fn load_config(args: &CommonArgs) -> Result<Config> {
     if let Some(v) = env("ANXIN_MAX_MESSAGE_BYTES") {
         config.max_message_bytes = v.parse().context("ANXIN_MAX_MESSAGE_BYTES must be a number of bytes")?;
     }
+    if let Some(v) = env("ANXIN_AUTO_ASSIGN") {
+        config.auto_assign = match v.as_str() {
+            "1" | "true" | "on" => true,
+            "0" | "false" | "off" => false,
+            _ => bail!("ANXIN_AUTO_ASSIGN must be true or false"),
+        };
+    }
     if let Some(v) = &args.listen {
         config.listen = v.clone();
     }
