@@ -26,7 +26,7 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::i18n::Lang;
-use crate::pages::{LangQuery, PageUser, Viewer, emotion_badge, forbidden, local_path, percent_encode, render, to_login, viewer};
+use crate::pages::{xml_escape, LangQuery, PageUser, Viewer, emotion_badge, forbidden, local_path, percent_encode, render, to_login, viewer};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -233,21 +233,6 @@ pub(crate) fn ago_text(lang: Lang, ms: i64) -> String {
     if ms < 60_000 { lang.t("board.just_now").to_owned() } else { lang.t("board.ago").replace("{t}", &duration_text(lang, ms)) }
 }
 
-/// Text for SVG and HTML: `& < > " '` escaped.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The smallest of 1, 2, 5, 10, 20, 50, … at least `n` (the chart's top).
 fn nice_max(n: u32) -> u32 {
@@ -303,7 +288,7 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
     for (i, name) in names.iter().enumerate() {
         let _ = write!(desc, "{}{name} {}", if i == 0 { "" } else { lang.t("board.list_sep") }, mix.totals[i]);
     }
-    let _ = write!(s, r#"<title id="mix-title">{}</title><desc id="mix-desc">{}</desc><defs>"#, esc(title), esc(&desc));
+    let _ = write!(s, r#"<title id="mix-title">{}</title><desc id="mix-desc">{}</desc><defs>"#, xml_escape(title), xml_escape(&desc));
     for (i, (_, pattern)) in MIX_STYLE.iter().enumerate() {
         let _ = write!(s, r#"<pattern id="mix-{}" width="6" height="6" patternUnits="userSpaceOnUse">{pattern}</pattern>"#, EMOTIONS[i]);
     }
@@ -321,7 +306,7 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
             W - RIGHT,
             LEFT - 6.0,
             y + 4.0,
-            esc(&value.to_string())
+            xml_escape(&value.to_string())
         );
     }
 
@@ -343,7 +328,7 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
                 r##"<rect class="seg" data-emotion="{}" x="{x:.1}" y="{y:.1}" width="{bar}" height="{h:.1}" fill="url(#mix-{})" stroke="#fff" stroke-width=".6"><title>{}</title></rect>"##,
                 EMOTIONS[e],
                 EMOTIONS[e],
-                esc(&label)
+                xml_escape(&label)
             );
         }
     }
@@ -353,7 +338,7 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
     for k in (0..=n).step_by(3) {
         let x = LEFT + slot * k as f64;
         let anchor = if k == 0 { "start" } else if k == n { "end" } else { "middle" };
-        let _ = write!(s, r##"<text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" fill="#475569">{}</text>"##, axis_y + 16.0, esc(&ago((n - k) as i64)));
+        let _ = write!(s, r##"<text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" fill="#475569">{}</text>"##, axis_y + 16.0, xml_escape(&ago((n - k) as i64)));
     }
     if total == 0 {
         let _ = write!(
@@ -361,7 +346,7 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
             r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#64748b" font-size="13">{}</text>"##,
             LEFT + plot_w / 2.0,
             TOP + PLOT_H / 2.0,
-            esc(lang.t("board.mix_empty"))
+            xml_escape(lang.t("board.mix_empty"))
         );
     }
 
@@ -382,9 +367,9 @@ pub(crate) fn mix_svg(mix: &EmotionMix, lang: Lang) -> String {
             r##"<g class="legend" data-emotion="{emotion}"><rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="url(#mix-{emotion})" stroke="#64748b" stroke-width=".6"/><text x="{:.1}" y="{y:.1}" fill="#1f2937">{} {} <tspan font-weight="600">{}</tspan></text></g>"##,
             y - 11.0,
             x + 19.0,
-            esc(icon),
-            esc(&names[e]),
-            esc(&count)
+            xml_escape(icon),
+            xml_escape(&names[e]),
+            xml_escape(&count)
         );
         x += width;
     }
@@ -588,6 +573,7 @@ async fn board_live(State(state): State<AppState>, headers: HeaderMap, Query(q):
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::balanced;
     use anxin_domain::{ChannelKind, ConversationStatus, Priority};
 
     fn conversation(id: i64, emotion: &str, intensity: f64, risk: f64, signals: &[&str]) -> Conversation {
@@ -675,34 +661,6 @@ mod tests {
         assert_eq!([0, 1, 2, 3, 6, 11, 49, 51].map(nice_max), [1, 1, 2, 5, 10, 20, 50, 100]);
     }
 
-    /// Checks that every tag is closed in order (enough to catch broken markup from our own builder).
-    pub(crate) fn balanced(xml: &str) -> Result<(), String> {
-        let mut stack: Vec<String> = Vec::new();
-        let mut rest = xml;
-        while let Some(start) = rest.find('<') {
-            if rest[..start].contains('>') {
-                return Err("stray > in text".into());
-            }
-            let end = rest[start..].find('>').ok_or("unclosed <")? + start;
-            let tag = &rest[start + 1..end];
-            if let Some(name) = tag.strip_prefix('/') {
-                let open = stack.pop().ok_or(format!("stray </{name}>"))?;
-                if open != name {
-                    return Err(format!("<{open}> closed by </{name}>"));
-                }
-            } else if !tag.ends_with('/') {
-                stack.push(tag.split_whitespace().next().unwrap_or("").to_owned());
-            }
-            if tag.contains('<') {
-                return Err(format!("'<' inside a tag: {tag}"));
-            }
-            rest = &rest[end + 1..];
-        }
-        if rest.contains('>') {
-            return Err("stray >".into());
-        }
-        if stack.is_empty() { Ok(()) } else { Err(format!("unclosed {stack:?}")) }
-    }
 
     #[test]
     fn the_mix_chart_is_well_formed_labelled_and_escaped() {
@@ -733,7 +691,7 @@ mod tests {
 
     #[test]
     fn svg_text_is_escaped() {
-        assert_eq!(esc(r#"<b>&"'"#), "&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(xml_escape(r#"<b>&"'"#), "&lt;b&gt;&amp;&quot;&#39;");
         assert!(balanced("<a><b/></a>").is_ok() && balanced("<a><b></a>").is_err() && balanced("<a>x > y</a>").is_err());
     }
 }

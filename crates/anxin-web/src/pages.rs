@@ -234,3 +234,49 @@ mod tests {
         }
     }
 }
+
+/// Text for server-drawn SVG and hand-built markup: `& < > " '` escaped (askama escapes template output itself).
+pub(crate) fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks that every tag of our own builders' markup is closed in order (for unit tests of the SVG charts).
+#[cfg(test)]
+pub(crate) fn balanced(xml: &str) -> Result<(), String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        if rest[..start].contains('>') {
+            return Err("stray > in text".into());
+        }
+        let end = rest[start..].find('>').ok_or("unclosed <")? + start;
+        let tag = &rest[start + 1..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack.pop().ok_or(format!("stray </{name}>"))?;
+            if open != name {
+                return Err(format!("<{open}> closed by </{name}>"));
+            }
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().unwrap_or("").to_owned());
+        }
+        if tag.contains('<') {
+            return Err(format!("'<' inside a tag: {tag}"));
+        }
+        rest = &rest[end + 1..];
+    }
+    if rest.contains('>') {
+        return Err("stray >".into());
+    }
+    if stack.is_empty() { Ok(()) } else { Err(format!("unclosed {stack:?}")) }
+}

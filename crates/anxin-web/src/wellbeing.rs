@@ -233,21 +233,6 @@ fn when_text(at: i64, offset_ms: i64) -> String {
     format!("{m:02}-{d:02} {h:02}:{min:02}")
 }
 
-/// Text for SVG: `& < > " '` escaped.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A small line chart of `values` (oldest first) between `lo` and `hi`, with dashed guide lines, a `<title>`, a
 /// `<desc>` and a `<title>` per point. All text is escaped here. `None` with no values.
@@ -262,11 +247,11 @@ pub(crate) fn trend_svg(id: &str, values: &[(String, f64)], lo: f64, hi: f64, gu
     let y = |v: f64| PAD + (H - 2.0 * PAD) * (1.0 - (v.clamp(lo, hi) - lo) / span);
     let step = if values.len() > 1 { (W - 2.0 * PAD) / (values.len() - 1) as f64 } else { 0.0 };
     let x = |i: usize| if values.len() > 1 { PAD + step * i as f64 } else { W / 2.0 };
-    let id = esc(id);
+    let id = crate::pages::xml_escape(id);
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
-        esc(title),
-        esc(desc)
+        crate::pages::xml_escape(title),
+        crate::pages::xml_escape(desc)
     );
     for g in guides {
         let _ = write!(s, r##"<line x1="{PAD}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#94a3b8" stroke-dasharray="4 3"/>"##, W - PAD, y(*g), y(*g));
@@ -274,7 +259,7 @@ pub(crate) fn trend_svg(id: &str, values: &[(String, f64)], lo: f64, hi: f64, gu
     let points: Vec<String> = values.iter().enumerate().map(|(i, (_, v))| format!("{:.1},{:.1}", x(i), y(*v))).collect();
     let _ = write!(s, r##"<polyline fill="none" stroke="#0f766e" stroke-width="2" points="{}"/>"##, points.join(" "));
     for (i, (label, v)) in values.iter().enumerate() {
-        let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#0f766e"><title>{}</title></circle>"##, x(i), y(*v), esc(label));
+        let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#0f766e"><title>{}</title></circle>"##, x(i), y(*v), crate::pages::xml_escape(label));
     }
     s.push_str("</svg>");
     Some(s)
@@ -1288,6 +1273,7 @@ async fn api_settings_put(State(state): State<AppState>, staff: Staff, ApiJson(b
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::balanced;
 
     #[test]
     fn local_times_at_fixed_offsets() {
@@ -1317,28 +1303,6 @@ mod tests {
         assert_eq!(w.days_start + 14 * 24 * h, w.hours_start + 24 * h, "the last day is today");
     }
 
-    /// Checks that every tag is closed in order.
-    fn balanced(xml: &str) -> Result<(), String> {
-        let mut stack: Vec<String> = Vec::new();
-        let mut rest = xml;
-        while let Some(start) = rest.find('<') {
-            if rest[..start].contains('>') {
-                return Err("stray > in text".into());
-            }
-            let end = rest[start..].find('>').ok_or("unclosed <")? + start;
-            let tag = &rest[start + 1..end];
-            if let Some(name) = tag.strip_prefix('/') {
-                let open = stack.pop().ok_or(format!("stray </{name}>"))?;
-                if open != name {
-                    return Err(format!("<{open}> closed by </{name}>"));
-                }
-            } else if !tag.ends_with('/') {
-                stack.push(tag.split_whitespace().next().unwrap_or("").to_owned());
-            }
-            rest = &rest[end + 1..];
-        }
-        if stack.is_empty() { Ok(()) } else { Err(format!("unclosed {stack:?}")) }
-    }
 
     #[test]
     fn trends_are_well_formed_and_escaped() {

@@ -190,8 +190,8 @@ pub(crate) fn trajectory_svg(points: &[TrajectoryPoint<'_>], title: &str) -> Str
         .collect();
     let mut svg = format!(
         "<svg class=\"trajectory\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
-        escape(title),
-        escape(title)
+        crate::pages::xml_escape(title),
+        crate::pages::xml_escape(title)
     );
     let _ = write!(svg, "<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"axis\"/>", h - pad, w - pad);
     let line: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
@@ -201,7 +201,7 @@ pub(crate) fn trajectory_svg(points: &[TrajectoryPoint<'_>], title: &str) -> Str
         let _ = write!(
             svg,
             "<g class=\"pt emo-{key}\"><title>{}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{icon}</text></g>",
-            escape(&p.label),
+            crate::pages::xml_escape(&p.label),
             y + 3.5
         );
     }
@@ -209,20 +209,6 @@ pub(crate) fn trajectory_svg(points: &[TrajectoryPoint<'_>], title: &str) -> Str
     svg
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Splits a message into plain and signal-highlighted segments (spans are character offsets).
 fn segments(text: &str, analysis: Option<&serde_json::Value>) -> Vec<Segment> {
