@@ -223,18 +223,6 @@ pub(crate) fn forbidden(v: &Viewer, here: &str) -> Response {
     render(&page, StatusCode::FORBIDDEN)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_redirects() {
-        for (next, expected) in [("/inbox?c=1", "/inbox?c=1"), ("//evil.com", "/inbox"), ("https://evil.com", "/inbox"), ("/\\\\evil", "/inbox"), ("", "/inbox")] {
-            assert_eq!(local_path(next), expected, "{next}");
-        }
-    }
-}
-
 /// Text for server-drawn SVG and hand-built markup: `& < > " '` escaped (askama escapes template output itself).
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -279,4 +267,17 @@ pub(crate) fn balanced(xml: &str) -> Result<(), String> {
         return Err("stray >".into());
     }
     if stack.is_empty() { Ok(()) } else { Err(format!("unclosed {stack:?}")) }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_redirects() {
+        for (next, expected) in [("/inbox?c=1", "/inbox?c=1"), ("//evil.com", "/inbox"), ("https://evil.com", "/inbox"), ("/\\\\evil", "/inbox"), ("", "/inbox")] {
+            assert_eq!(local_path(next), expected, "{next}");
+        }
+    }
 }

@@ -2,44 +2,15 @@
 //! every page and form, field errors in the person's language with what they typed, escaping, the widget tag, the
 //! board's numbers and its emotion-mix chart.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
-const FORM: &str = "application/x-www-form-urlencoded";
 
-fn html(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
 
-/// `application/x-www-form-urlencoded` from pairs.
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
-}
 
-/// Posts a page form; returns (status, body, Location).
-fn submit(client: &mut Client, path: &str, pairs: &[(&str, &str)]) -> (u16, String, String) {
-    let ((status, body), headers) = client.request_full("POST", path, Some((FORM, form(pairs))));
-    let location = headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_owned();
-    (status, html(&body).to_owned(), location)
-}
 
-fn csrf(client: &Client) -> String {
-    client.csrf.clone().expect("a session with a CSRF token")
-}
 
-fn user_id(admin: &mut Client, username: &str) -> i64 {
-    let (_, users) = admin.get("/api/v1/users");
-    users["users"].as_array().unwrap().iter().find(|u| u["username"] == username).map(|u| u["id"].as_i64().unwrap()).expect(username)
-}
 
 fn user_count(admin: &mut Client) -> usize {
     admin.get("/api/v1/users").1["users"].as_array().unwrap().len()

@@ -8,39 +8,11 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const FORM: &str = "application/x-www-form-urlencoded";
 
-fn html(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
 
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
-}
 
-/// Posts a page form; returns (status, body, Location).
-fn submit(client: &mut Client, path: &str, pairs: &[(&str, &str)]) -> (u16, String, String) {
-    let ((status, body), headers) = client.request_full("POST", path, Some((FORM, form(pairs))));
-    let location = headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_owned();
-    (status, html(&body).to_owned(), location)
-}
 
-fn csrf(client: &Client) -> String {
-    client.csrf.clone().expect("a session with a CSRF token")
-}
 
-fn user_id(admin: &mut Client, username: &str) -> i64 {
-    let (_, users) = admin.get("/api/v1/users");
-    users["users"].as_array().unwrap().iter().find(|u| u["username"] == username).map(|u| u["id"].as_i64().unwrap()).expect(username)
-}
 
 fn create_user(admin: &mut Client, username: &str, role: &str) -> i64 {
     let (status, body) = admin.post("/api/v1/users", &json!({"username": username, "display_name": username, "role": role, "password": PASSWORD}));
