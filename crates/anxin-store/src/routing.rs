@@ -164,11 +164,11 @@ const AGENT_SELECT: &str = "SELECT u.id, COALESCE(r.capacity, 3), COALESCE(r.exp
     COALESCE(r.languages, '[\"zh-Hans\",\"zh-Hant\",\"en\"]'), COALESCE(r.triggers, '[]'), COALESCE(r.hostile_streak, 0), \
     COALESCE(r.load_value, 0), COALESCE(r.load_at, 0), COALESCE(r.cooldown_started_at, 0), COALESCE(r.cooldown_until, 0), \
     COALESCE(r.last_assigned_at, 0), COALESCE(r.calm_until, 0), p.state, \
-    (SELECT COUNT(*) FROM conversations c WHERE c.org_id = u.org_id AND c.assignee_id = u.id AND c.status <> 'resolved'), \
     COALESCE(r.skills, '[]'), COALESCE(r.channels, '[\"web_chat\",\"email\",\"api\"]') \
     FROM users u LEFT JOIN agent_routing r ON r.user_id = u.id LEFT JOIN agent_presence p ON p.user_id = u.id";
 
-fn stored_from_row(c: &mut dyn Conn, r: &crate::conn::Row, now: i64) -> Result<Stored> {
+/// One person's routing state from an `AGENT_SELECT` row; `active` and `teams` come from the caller.
+fn stored_from_row(r: &crate::conn::Row, now: i64) -> Stored {
     let id = r.int(0);
     let mut state = AgentState::new(id, r.int(1).clamp(1, 50) as u16);
     state.experience = r.int(2).clamp(0, 3) as u8;
@@ -188,29 +188,57 @@ fn stored_from_row(c: &mut dyn Conn, r: &crate::conn::Row, now: i64) -> Result<S
         state.experience = 0;
     }
     state.accepting = r.opt_text(12).as_deref() == Some(Availability::Online.as_str());
-    state.active = r.int(13).clamp(0, u16::MAX.into()) as u16;
-    let skills: Vec<String> = parse_list(&r.text(14));
+    let skills: Vec<String> = parse_list(&r.text(13));
     state.skills = skill_ids(skills.iter().map(String::as_str));
-    state.channels = Flags::of(parse_list::<ChannelKind>(&r.text(15)));
-    state.teams = c
-        .query("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id", params![id])?
-        .iter()
-        .map(|row| row.int(0))
-        .collect();
-    Ok(Stored { state, calm_until })
+    state.channels = Flags::of(parse_list::<ChannelKind>(&r.text(14)));
+    Stored { state, calm_until }
 }
 
-/// Everyone who can be assigned conversations automatically: active agents.
+/// Everyone who can be assigned conversations automatically (active agents), in three queries whatever the size
+/// of the roster: people with their routing rows, open conversations per assignee, team memberships.
 fn roster(c: &mut dyn Conn, org_id: i64, now: i64) -> Result<Vec<AgentState>> {
     let sql = format!("{AGENT_SELECT} WHERE u.org_id = $1 AND u.active = 1 AND u.role = $2 ORDER BY u.id");
-    let rows = c.query(&sql, params![org_id, Role::Agent.as_str()])?;
-    rows.iter().map(|r| stored_from_row(c, r, now).map(|s| s.state)).collect()
+    let mut agents: Vec<AgentState> =
+        c.query(&sql, params![org_id, Role::Agent.as_str()])?.iter().map(|r| stored_from_row(r, now).state).collect();
+    let index: std::collections::HashMap<i64, usize> = agents.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    let open = c.query(
+        "SELECT assignee_id, COUNT(*) FROM conversations WHERE org_id = $1 AND assignee_id IS NOT NULL AND status <> 'resolved' \
+         GROUP BY assignee_id",
+        params![org_id],
+    )?;
+    for row in open {
+        if let Some(&i) = index.get(&row.int(0)) {
+            agents[i].active = row.int(1).clamp(0, u16::MAX.into()) as u16;
+        }
+    }
+    let memberships = c.query(
+        "SELECT m.user_id, m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.org_id = $1 ORDER BY m.team_id",
+        params![org_id],
+    )?;
+    for row in memberships {
+        if let Some(&i) = index.get(&row.int(0)) {
+            agents[i].teams.push(row.int(1));
+        }
+    }
+    Ok(agents)
 }
 
 fn stored(c: &mut dyn Conn, org_id: i64, user_id: i64, now: i64) -> Result<Stored> {
     let sql = format!("{AGENT_SELECT} WHERE u.org_id = $1 AND u.id = $2");
-    let row = c.query_one(&sql, params![org_id, user_id])?;
-    stored_from_row(c, &row, now)
+    let mut stored = stored_from_row(&c.query_one(&sql, params![org_id, user_id])?, now);
+    stored.state.active = c
+        .query_one(
+            "SELECT COUNT(*) FROM conversations WHERE org_id = $1 AND assignee_id = $2 AND status <> 'resolved'",
+            params![org_id, user_id],
+        )?
+        .int(0)
+        .clamp(0, u16::MAX.into()) as u16;
+    stored.state.teams = c
+        .query("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id", params![user_id])?
+        .iter()
+        .map(|row| row.int(0))
+        .collect();
+    Ok(stored)
 }
 
 fn save(c: &mut dyn Conn, org_id: i64, agent: &AgentState, now: i64) -> Result<()> {
@@ -354,14 +382,14 @@ fn assign(
 fn dispatch_in(tx: &mut Tx<'_>, org_id: i64, sweep: bool) -> Result<Vec<Choice>> {
     lock(tx, org_id)?;
     let now = tx.now;
-    let mut agents = roster(tx.conn, org_id, now)?;
-    let mut teams: Vec<Option<i64>> = vec![None];
-    teams.extend(
-        tx.conn
-            .query("SELECT DISTINCT team_id FROM conversations WHERE org_id = $1 AND waiting_since IS NOT NULL AND team_id IS NOT NULL", params![org_id])?
-            .iter()
-            .map(|r| Some(r.int(0))),
-    );
+    // The teams with someone waiting (`None`: conversations without a team); nobody waiting, no roster to load.
+    let teams: Vec<Option<i64>> = tx
+        .conn
+        .query("SELECT DISTINCT team_id FROM conversations WHERE org_id = $1 AND waiting_since IS NOT NULL", params![org_id])?
+        .iter()
+        .map(|r| r.opt_int(0))
+        .collect();
+    let mut agents = if teams.is_empty() { Vec::new() } else { roster(tx.conn, org_id, now)? };
     let mut made = Vec::new();
     for team in teams {
         let settings = settings_for(tx.conn, org_id, team)?;
