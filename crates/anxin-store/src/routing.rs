@@ -402,7 +402,9 @@ fn dispatch_in(tx: &mut Tx<'_>, org_id: i64, sweep: bool) -> Result<Vec<Choice>>
             queue.push(conversation);
         }
         // Conversations first, in queue order: each goes to the agent the policy prefers among those free.
-        let ranked: Vec<WaitingConversation> = queue.ranked().cloned().collect();
+        // With nobody free (the usual state when a line forms) this is skipped: a long line costs nothing here.
+        let ranked: Vec<WaitingConversation> =
+            if agents.iter().any(|a| a.free(now)) { queue.ranked().cloned().collect() } else { Vec::new() };
         for conversation in ranked {
             if let Some(choice) = routing::choose_agent(&settings, &conversation, &agents, now) {
                 let agent = agents.iter_mut().find(|a| a.id == choice.agent).expect("chosen from the roster");
@@ -410,6 +412,9 @@ fn dispatch_in(tx: &mut Tx<'_>, org_id: i64, sweep: bool) -> Result<Vec<Choice>>
                     made.push(choice);
                 }
                 queue.remove(conversation.id);
+                if !agents.iter().any(|a| a.free(now)) {
+                    break;
+                }
             }
         }
         // Then agents with room take what the queue-side rules allow (starvation, cool-downs yielding, triggers).
