@@ -203,3 +203,4 @@ async fn an_unreachable_postgres_is_unavailable_not_a_hang() {
     assert!(matches!(result, Err(StoreError::Unavailable(_))), "{:?}", result.err());
 }
 mod routing;
+mod privacy;
