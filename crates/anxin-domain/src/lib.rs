@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod calendar;
+pub mod complaint;
 pub mod input;
 pub mod model;
 pub mod permissions;
