@@ -378,7 +378,8 @@ mod tests {
     #[test]
     fn remedies_within_the_limit_go_out_and_above_it_need_approval() {
         let limits = RemedyLimits::default();
-        let cases: &[(TicketActor, RemedyKind, Option<i64>, Result<RemedyDecision, ()>)] = &[
+        type Case = (TicketActor, RemedyKind, Option<i64>, Result<RemedyDecision, ()>);
+        let cases: &[Case] = &[
             (Agent, RemedyKind::Coupon, Some(2_000), Ok(RemedyDecision::Allowed)),
             (Agent, RemedyKind::Coupon, Some(2_001), Ok(RemedyDecision::NeedsApproval { by: Lead, limit_fen: 2_000 })),
             (Handler, RemedyKind::Compensation, Some(5_000), Ok(RemedyDecision::NeedsApproval { by: Lead, limit_fen: 2_000 })),
