@@ -18,8 +18,9 @@
 //!   zones without daylight saving that Anxin's customers use (Asia/Shanghai and its neighbours); for any other
 //!   zone the server must plug in an implementation backed by a tz database. A calendar only stores the zone's name.
 //!
-//! Cost: one step per local day between the start and the answer, so 1,000 business hours or a year of holidays are
-//! a few hundred steps; a deadline further than [`HORIZON_MS`] away is reported as `None`.
+//! Cost: one step per local day walked (from the start to the deadline, or between the two instants measured), so
+//! 1,000 business hours or a year of holidays are a few hundred steps; a deadline further than [`HORIZON_MS`] away
+//! is reported as `None` instead of searched for.
 
 use std::fmt;
 
@@ -710,4 +711,557 @@ fn offset_ms(zone: &dyn TimeZoneRules, at: i64) -> i64 {
 
 fn clamp_instant(ms: i64) -> i64 {
     ms.clamp(EARLIEST_MS, LATEST_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const SHANGHAI: FixedOffset = FixedOffset::ASIA_SHANGHAI;
+    const WEEKDAYS: [&str; 5] = ["monday", "tuesday", "wednesday", "thursday", "friday"];
+
+    /// A clock reading such as "2026-03-06 17:00" (or "… 17:00:59.999") as milliseconds, as if it were UTC.
+    fn wall(text: &str) -> i64 {
+        let (date, time) = text.split_once(' ').expect("date and time");
+        let date = LocalDate::parse(date).expect("date");
+        let (time, millis) = time.split_once('.').unwrap_or((time, "0"));
+        let mut parts = time.split(':').map(|part| part.parse::<i64>().expect("number"));
+        let (hours, minutes, seconds) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap_or(0));
+        date.day_number() * DAY_MS
+            + hours * HOUR_MS
+            + minutes * MINUTE_MS
+            + seconds * 1000
+            + millis.parse::<i64>().unwrap()
+    }
+
+    /// The instant at which clocks in Shanghai read `text`.
+    fn sh(text: &str) -> i64 {
+        wall(text) - 8 * HOUR_MS
+    }
+
+    /// The UTC instant written `text`.
+    fn utc(text: &str) -> i64 {
+        wall(text)
+    }
+
+    /// How a clock reads at `wall_ms` (wall time as milliseconds), seconds and milliseconds only when not zero.
+    fn clock(wall_ms: i64) -> String {
+        let date = LocalDate::from_day_number(wall_ms.div_euclid(DAY_MS));
+        let ms = wall_ms.rem_euclid(DAY_MS);
+        let (hours, minutes, rest) = (ms / HOUR_MS, ms % HOUR_MS / MINUTE_MS, ms % MINUTE_MS);
+        let seconds = if rest == 0 { String::new() } else { format!(":{:02}.{:03}", rest / 1000, rest % 1000) };
+        format!("{date} {hours:02}:{minutes:02}{seconds}")
+    }
+
+    fn sh_clock(instant: i64) -> String {
+        clock(instant + 8 * HOUR_MS)
+    }
+
+    fn calendar(spec: serde_json::Value) -> WorkingCalendar {
+        serde_json::from_value(spec).expect("a valid calendar")
+    }
+
+    /// `windows` on Monday to Friday.
+    fn weekdays(windows: &[&str]) -> serde_json::Value {
+        WEEKDAYS.iter().map(|day| (day.to_string(), json!(windows))).collect::<serde_json::Map<_, _>>().into()
+    }
+
+    fn lunch_break() -> WorkingCalendar {
+        calendar(json!({"hours": weekdays(&["09:00-12:00", "13:30-18:00"])}))
+    }
+
+    /// A National Day week shaped like China's: 10-01 to 10-07 closed, Saturday 10-10 worked with Friday's hours.
+    fn national_day_2026() -> WorkingCalendar {
+        let holidays: Vec<String> = (1..=7).map(|day| format!("2026-10-{day:02}")).collect();
+        calendar(json!({
+            "hours": weekdays(&["09:00-18:00"]),
+            "holidays": holidays,
+            "extra_workdays": [{"date": "2026-10-10", "hours_of": "friday"}],
+        }))
+    }
+
+    fn around_the_clock() -> WorkingCalendar {
+        let all: serde_json::Map<_, _> =
+            Weekday::ALL.iter().map(|day| (day.name().to_owned(), json!(["00:00-24:00"]))).collect();
+        calendar(json!({"hours": all}))
+    }
+
+    /// Night shifts from Monday night to Friday night: each crosses midnight, so it is two windows.
+    fn night_shift() -> WorkingCalendar {
+        let mut hours = serde_json::Map::new();
+        for day in WEEKDAYS {
+            hours.insert(day.to_owned(), json!(["22:00-24:00"]));
+        }
+        for day in ["tuesday", "wednesday", "thursday", "friday", "saturday"] {
+            hours.entry(day).or_insert(json!([])).as_array_mut().unwrap().insert(0, json!("00:00-06:00"));
+        }
+        calendar(json!({"hours": hours}))
+    }
+
+    /// Office hours plus Sunday windows where Europe's clocks change: 02:00–03:00 is skipped in spring and
+    /// happens twice in autumn.
+    fn dst_edges() -> WorkingCalendar {
+        let mut hours = weekdays(&["09:00-18:00"]);
+        hours["sunday"] = json!(["02:00-02:30", "02:45-05:00"]);
+        calendar(json!({"hours": hours}))
+    }
+
+    /// Like Central Europe in 2026: UTC+1, UTC+2 from 2026-03-29 01:00 UTC (clocks jump 02:00 → 03:00) until
+    /// 2026-10-25 01:00 UTC (clocks fall back 03:00 → 02:00). Only `offset_secs_at`, so `next_change` bisects.
+    struct CentralEurope2026;
+
+    impl TimeZoneRules for CentralEurope2026 {
+        fn offset_secs_at(&self, utc_ms: i64) -> i32 {
+            if (utc("2026-03-29 01:00")..utc("2026-10-25 01:00")).contains(&utc_ms) { 7200 } else { 3600 }
+        }
+    }
+
+    /// Each case: start (Shanghai clock), target in minutes, expected deadline (Shanghai clock). Every deadline must
+    /// also measure back to its target.
+    fn check_deadlines(calendar: &WorkingCalendar, cases: &[(&str, i64, &str)]) {
+        for &(start, minutes, expected) in cases {
+            let deadline = add_business(calendar, &SHANGHAI, sh(start), minutes * MINUTE_MS).expect("a deadline");
+            assert_eq!(sh_clock(deadline), expected, "{start} + {minutes} min");
+            let measured = business_between(calendar, &SHANGHAI, sh(start), deadline);
+            assert_eq!(measured, minutes * MINUTE_MS, "{start} + {minutes} min measured back");
+        }
+    }
+
+    #[test]
+    fn civil_dates_follow_the_gregorian_calendar() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for day in (-1_000_000..1_000_000).step_by(7) {
+            let (year, month, date) = civil_from_days(day);
+            assert_eq!(days_from_civil(year, month, date), day);
+        }
+        let leap_days = [(2024, true), (2026, false), (2000, true), (1900, false)];
+        for (year, leap) in leap_days {
+            assert_eq!(LocalDate::new(year, 2, 29).is_some(), leap, "{year}-02-29");
+        }
+        let weekdays = [
+            ("1970-01-01", Weekday::Thursday),
+            ("2000-01-01", Weekday::Saturday),
+            ("2026-03-06", Weekday::Friday),
+            ("2026-10-01", Weekday::Thursday),
+            ("2026-10-10", Weekday::Saturday),
+            ("2028-01-03", Weekday::Monday),
+        ];
+        for (date, weekday) in weekdays {
+            assert_eq!(LocalDate::parse(date).unwrap().weekday(), weekday, "{date}");
+        }
+        for text in ["2026-10-01", "0001-01-01", "9999-12-31", "2024-02-29"] {
+            assert_eq!(LocalDate::parse(text).map(|date| date.to_string()).as_deref(), Some(text));
+        }
+        for text in
+            ["2026-1-01", "2026-13-01", "2026-02-29", "2026-04-31", "0000-01-01", "2026/10/01", "２０２６-10-01"]
+        {
+            assert_eq!(LocalDate::parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn windows_are_wall_clock_spans_within_a_day() {
+        let cases = [
+            ("09:00-18:00", Some((540, 1080))),
+            ("00:00-24:00", Some((0, 1440))),
+            ("22:00-24:00", Some((1320, 1440))),
+            ("18:00-09:00", None),
+            ("09:00-09:00", None),
+            ("24:00-24:30", None),
+            ("9:00-18:00", None),
+            ("09:60-10:00", None),
+            ("09:00", None),
+            ("+9:00-10:00", None),
+        ];
+        for (text, expected) in cases {
+            let window = Window::parse(text);
+            assert_eq!(window.map(|w| (w.start_minute(), w.end_minute())), expected, "{text}");
+            if let Some(window) = window {
+                assert_eq!(window.to_string(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_calendar_is_office_hours_in_shanghai_and_stores_as_readable_json() {
+        let default = WorkingCalendar::default();
+        let stored = serde_json::to_value(&default).unwrap();
+        assert_eq!(stored, json!({"time_zone": "Asia/Shanghai", "hours": weekdays(&["09:00-18:00"])}));
+        assert_eq!(serde_json::from_value::<WorkingCalendar>(stored).unwrap(), default);
+        assert_eq!(calendar(json!({"hours": weekdays(&["09:00-18:00"])})), default, "the zone defaults to Shanghai");
+
+        let holidays = national_day_2026();
+        let again: WorkingCalendar = serde_json::from_str(&serde_json::to_string(&holidays).unwrap()).unwrap();
+        assert_eq!(again, holidays);
+        assert_eq!(
+            again.extra_workdays().collect::<Vec<_>>(),
+            [(LocalDate::new(2026, 10, 10).unwrap(), Weekday::Friday)]
+        );
+    }
+
+    #[test]
+    fn bad_calendars_are_refused_with_the_field_and_reason() {
+        let office = weekdays(&["09:00-18:00"]);
+        let cases = [
+            (json!({}), "hours", "no_working_hours"),
+            (json!({"hours": {"saturday": []}}), "hours", "no_working_hours"),
+            (json!({"hours": {"tuesday": ["09:00-12:00", "11:00-13:00"]}}), "hours.tuesday", "overlapping_windows"),
+            (json!({"hours": {"friday": ["13:00-18:00", "09:00-13:01"]}}), "hours.friday", "overlapping_windows"),
+            (json!({"hours": {"monday": ["18:00-09:00"]}}), "hours.monday", "inverted_window"),
+            (json!({"hours": {"sunday": ["9-18"]}}), "hours.sunday", "invalid_window"),
+            (json!({"hours": office, "holidays": ["2026-02-30"]}), "holidays", "invalid_date"),
+            (
+                json!({"hours": office, "extra_workdays": [{"date": "2026-10-10", "hours_of": "saturday"}]}),
+                "extra_workdays",
+                "no_hours_to_borrow",
+            ),
+            (
+                json!({"hours": office, "holidays": ["2026-10-10"],
+                       "extra_workdays": [{"date": "2026-10-10", "hours_of": "friday"}]}),
+                "extra_workdays",
+                "holiday_and_workday",
+            ),
+            (
+                json!({"hours": office, "extra_workdays": [{"date": "2026-10-10", "hours_of": "friday"},
+                                                            {"date": "2026-10-10", "hours_of": "monday"}]}),
+                "extra_workdays",
+                "duplicate_date",
+            ),
+            (json!({"hours": office, "time_zone": ""}), "time_zone", "invalid"),
+            (json!({"hours": office, "time_zone": "Asia/Shang hai"}), "time_zone", "invalid"),
+        ];
+        for (spec, field, code) in cases {
+            let spec: CalendarSpec = serde_json::from_value(spec.clone()).expect("well-formed spec");
+            let error = WorkingCalendar::try_from(spec.clone()).expect_err(code);
+            assert_eq!((error.field, error.code), (field, code), "{spec:?}: {error}");
+        }
+
+        // Parsing a stored calendar checks it again, and the message names the day.
+        let stored = json!({"hours": {"tuesday": ["09:00-12:00", "11:00-13:00"]}});
+        let error = serde_json::from_value::<WorkingCalendar>(stored).unwrap_err().to_string();
+        assert!(error.contains("hours.tuesday: 09:00-12:00 overlaps 11:00-13:00 on tuesday"), "{error}");
+        // Unknown fields are typos, not silently closed days.
+        for stored in [json!({"hours": {"munday": ["09:00-18:00"]}}), json!({"hours": office, "holiday": []})] {
+            assert!(serde_json::from_value::<WorkingCalendar>(stored).is_err());
+        }
+    }
+
+    #[test]
+    fn windows_may_touch_and_come_in_any_order() {
+        let calendar = calendar(json!({"hours": {"monday": ["13:30-18:00", "12:00-13:30", "09:00-12:00"]}}));
+        let hours: Vec<String> = calendar.hours_on(Weekday::Monday).iter().map(Window::to_string).collect();
+        assert_eq!(hours, ["09:00-12:00", "12:00-13:30", "13:30-18:00"]);
+        check_deadlines(&calendar, &[("2026-03-09 11:00", 4 * 60, "2026-03-09 15:00")]);
+    }
+
+    #[test]
+    fn open_from_the_opening_instant_until_just_before_closing() {
+        let calendar = WorkingCalendar::default();
+        let cases = [
+            ("2026-03-09 00:00", false),
+            ("2026-03-09 08:59:59.999", false),
+            ("2026-03-09 09:00", true),
+            ("2026-03-09 17:59:59.999", true),
+            ("2026-03-09 18:00", false),
+            ("2026-03-07 12:00", false),
+        ];
+        for (at, open) in cases {
+            assert_eq!(is_open(&calendar, &SHANGHAI, sh(at)), open, "{at}");
+        }
+        // The same instant reads 01:00 in UTC: the zone decides.
+        assert!(!is_open(&calendar, &FixedOffset::UTC, sh("2026-03-09 09:00")));
+    }
+
+    #[test]
+    fn weekends_midnight_and_the_edges_of_the_day() {
+        check_deadlines(
+            &WorkingCalendar::default(),
+            &[
+                ("2026-03-06 17:00", 2 * 60, "2026-03-09 10:00"), // Friday afternoon → Monday morning
+                ("2026-03-06 17:00", 60, "2026-03-06 18:00"),     // running out at closing time is closing time
+                ("2026-03-07 12:00", 60, "2026-03-09 10:00"),     // starting on a Saturday
+                ("2026-03-09 00:00", 60, "2026-03-09 10:00"),     // starting at midnight
+                ("2026-03-08 23:59", 1, "2026-03-09 09:01"),
+                ("2026-03-09 09:00", 0, "2026-03-09 09:00"), // zero target at opening: the start itself
+                ("2026-03-09 08:59", 0, "2026-03-09 09:00"), // zero target before opening: the opening
+                ("2026-03-09 12:34", 0, "2026-03-09 12:34"),
+                ("2026-03-09 18:00", 0, "2026-03-10 09:00"), // closing is closed
+                ("2026-03-09 18:00", 60, "2026-03-10 10:00"),
+                ("2026-03-09 17:30", 60, "2026-03-10 09:30"),
+                ("2026-03-09 10:00", 9 * 60, "2026-03-10 10:00"),
+                ("2026-03-09 10:00", 45 * 60, "2026-03-16 10:00"), // one working week
+                ("2026-03-09 09:00", 1000 * 60, "2026-08-11 10:00"), // 111 days of 9 h, plus one hour
+            ],
+        );
+    }
+
+    #[test]
+    fn holidays_close_and_make_up_days_open() {
+        let calendar = national_day_2026();
+        check_deadlines(
+            &calendar,
+            &[
+                ("2026-09-30 17:00", 2 * 60, "2026-10-08 10:00"), // the whole holiday week skipped
+                ("2026-10-03 12:00", 60, "2026-10-08 10:00"),
+                ("2026-10-01 09:00", 0, "2026-10-08 09:00"),
+                ("2026-10-09 17:00", 2 * 60, "2026-10-10 10:00"), // the make-up Saturday works
+                ("2026-10-10 17:00", 2 * 60, "2026-10-12 10:00"), // its Sunday does not
+            ],
+        );
+        assert!(is_open(&calendar, &SHANGHAI, sh("2026-10-10 12:00")));
+        assert!(!is_open(&calendar, &SHANGHAI, sh("2026-10-05 12:00")));
+        assert!(!is_open(&calendar, &SHANGHAI, sh("2026-10-17 12:00")), "an ordinary Saturday");
+        let elapsed = business_between(&calendar, &SHANGHAI, sh("2026-09-30 09:00"), sh("2026-10-12 09:00"));
+        assert_eq!(elapsed, 4 * 9 * HOUR_MS, "09-30, 10-08, 10-09 and the make-up 10-10");
+        assert!(calendar.hours_on_date(LocalDate::new(2026, 10, 1).unwrap()).is_empty());
+        assert_eq!(calendar.hours_on_date(LocalDate::new(2026, 10, 10).unwrap()), calendar.hours_on(Weekday::Friday));
+    }
+
+    #[test]
+    fn a_lunch_break_is_not_business_time() {
+        let calendar = lunch_break();
+        check_deadlines(
+            &calendar,
+            &[
+                ("2026-03-09 11:00", 2 * 60, "2026-03-09 14:30"),
+                ("2026-03-09 11:00", 60, "2026-03-09 12:00"), // due as the break begins, not after it
+                ("2026-03-09 12:30", 0, "2026-03-09 13:30"),
+                ("2026-03-09 12:30", 30, "2026-03-09 14:00"),
+                ("2026-03-09 17:00", 2 * 60, "2026-03-10 10:00"),
+                ("2026-03-06 16:00", 8 * 60, "2026-03-09 16:30"), // 2 h Friday, 3 h Monday morning, 3 h after lunch
+            ],
+        );
+        assert_eq!(
+            business_between(&calendar, &SHANGHAI, sh("2026-03-09 11:00"), sh("2026-03-09 14:00")),
+            90 * MINUTE_MS
+        );
+    }
+
+    #[test]
+    fn around_the_clock_business_time_is_plain_time() {
+        let calendar = around_the_clock();
+        for start in ["2026-03-06 23:59:59.999", "2026-03-08 00:00", "2026-12-31 23:30"] {
+            for target in [0, 1, 31 * MINUTE_MS, DAY_MS, 7 * DAY_MS + 5] {
+                assert_eq!(add_business(&calendar, &SHANGHAI, sh(start), target), Some(sh(start) + target));
+                assert_eq!(business_between(&calendar, &SHANGHAI, sh(start), sh(start) + target), target);
+            }
+        }
+    }
+
+    #[test]
+    fn a_night_shift_crosses_midnight_as_two_windows() {
+        let calendar = night_shift();
+        check_deadlines(
+            &calendar,
+            &[
+                ("2026-03-09 23:00", 2 * 60, "2026-03-10 01:00"), // seamless over midnight
+                ("2026-03-09 21:00", 0, "2026-03-09 22:00"),
+                ("2026-03-09 00:30", 60, "2026-03-09 23:00"), // no shift ends on Monday morning
+                ("2026-03-10 06:00", 60, "2026-03-10 23:00"),
+                ("2026-03-13 05:00", 2 * 60, "2026-03-13 23:00"),
+                ("2026-03-14 05:00", 2 * 60, "2026-03-16 23:00"), // Saturday morning, then Monday night
+            ],
+        );
+        assert!(is_open(&calendar, &SHANGHAI, sh("2026-03-10 00:00")));
+        assert!(!is_open(&calendar, &SHANGHAI, sh("2026-03-14 06:00")));
+    }
+
+    #[test]
+    fn daylight_saving_shortens_and_lengthens_windows() {
+        let zone = CentralEurope2026;
+        let spring = utc("2026-03-29 01:00");
+        assert_eq!(zone.next_change(spring - 5 * HOUR_MS, spring + 5 * HOUR_MS), Some(spring));
+        assert_eq!(zone.next_change(spring - 1, spring), Some(spring));
+        assert_eq!(zone.next_change(spring, spring + DAY_MS), None);
+
+        // A whole local day: 23 hours in spring, 25 in autumn.
+        let all_day = around_the_clock();
+        assert_eq!(business_between(&all_day, &zone, utc("2026-03-28 23:00"), utc("2026-03-29 22:00")), 23 * HOUR_MS);
+        assert_eq!(business_between(&all_day, &zone, utc("2026-10-24 22:00"), utc("2026-10-25 23:00")), 25 * HOUR_MS);
+
+        // A window that spans the change: 01:00–05:00 on the clock.
+        let early = calendar(json!({"hours": {"sunday": ["01:00-05:00"]}}));
+        let cases = [
+            // (Saturday noon UTC, target, deadline UTC)
+            ("2026-03-21 12:00", 4 * 60, "2026-03-22 04:00"), // an ordinary Sunday: 4 h, at UTC+1
+            ("2026-03-28 12:00", 0, "2026-03-29 00:00"),      // 01:00 at UTC+1
+            ("2026-03-28 12:00", 90, "2026-03-29 01:30"),     // 03:30 at UTC+2: 02:00–03:00 never happened
+            ("2026-03-28 12:00", 3 * 60, "2026-03-29 03:00"), // 05:00 at UTC+2: only 3 h that day
+            ("2026-03-28 12:00", 4 * 60, "2026-04-05 00:00"), // so the fourth hour is next Sunday's
+            ("2026-10-24 12:00", 0, "2026-10-24 23:00"),      // 01:00 at UTC+2
+            ("2026-10-24 12:00", 5 * 60, "2026-10-25 04:00"), // 05:00 at UTC+1: 5 h that day
+        ];
+        check_utc_deadlines(&early, &zone, &cases);
+
+        // Local times that do not exist are never open; those that happen twice are open twice.
+        let edges = dst_edges();
+        let cases = [
+            // Autumn Sunday at UTC+2 until 01:00 UTC: 02:00–02:30 and 02:45–03:00 (15 min) the first time round;
+            // then at UTC+1: 02:00–02:30 again, and 02:45–05:00.
+            ("2026-10-24 12:00", 0, "2026-10-25 00:00"),
+            ("2026-10-24 12:00", 30, "2026-10-25 00:30"),
+            ("2026-10-24 12:00", 30 + 15, "2026-10-25 01:00"), // 02:45–03:00 first time, then clocks fall back
+            ("2026-10-24 12:00", 30 + 15 + 15, "2026-10-25 01:15"), // 02:15 the second time
+            ("2026-10-24 12:00", 30 + 15 + 30 + 15, "2026-10-25 02:00"), // 03:00 at UTC+1 after the second 02:45
+            ("2026-10-24 12:00", 30 + 15 + 30 + 135, "2026-10-25 04:00"), // 05:00 at UTC+1
+            ("2026-03-28 12:00", 0, "2026-03-29 01:00"),       // spring: nothing before 03:00 exists, which is open
+            ("2026-03-28 12:00", 2 * 60, "2026-03-29 03:00"),
+        ];
+        check_utc_deadlines(&edges, &zone, &cases);
+        assert!(is_open(&edges, &zone, utc("2026-10-25 00:15")), "02:15 the first time");
+        assert!(!is_open(&edges, &zone, utc("2026-10-25 00:40")), "02:40 the first time");
+        assert!(is_open(&edges, &zone, utc("2026-10-25 01:15")), "02:15 the second time");
+        assert!(!is_open(&edges, &zone, utc("2026-03-29 00:59")), "01:59, just before the jump");
+        assert!(is_open(&edges, &zone, utc("2026-03-29 01:00")), "03:00, just after it");
+
+        // Office hours over a weekend with a change: Friday 17:00 (UTC+1) + 2 h → Monday 10:00 (UTC+2).
+        let office = WorkingCalendar::default();
+        assert_eq!(add_business(&office, &zone, utc("2026-03-27 16:00"), 2 * HOUR_MS), Some(utc("2026-03-30 08:00")));
+    }
+
+    /// Each case: start (UTC), target in minutes, expected deadline (UTC); deadlines must measure back.
+    fn check_utc_deadlines(calendar: &WorkingCalendar, zone: &dyn TimeZoneRules, cases: &[(&str, i64, &str)]) {
+        for &(start, minutes, expected) in cases {
+            let deadline = add_business(calendar, zone, utc(start), minutes * MINUTE_MS).expect("a deadline");
+            assert_eq!(clock(deadline), expected, "{start} + {minutes} min");
+            assert_eq!(
+                business_between(calendar, zone, utc(start), deadline),
+                minutes * MINUTE_MS,
+                "{start} + {minutes}"
+            );
+        }
+    }
+
+    fn sample_calendars() -> Vec<WorkingCalendar> {
+        vec![WorkingCalendar::default(), lunch_break(), national_day_2026(), night_shift(), dst_edges()]
+    }
+
+    #[test]
+    fn every_deadline_measures_back_to_its_target() {
+        let zones: [&dyn TimeZoneRules; 2] = [&SHANGHAI, &CentralEurope2026];
+        let starts = [sh("2026-03-27 16:59:59.999"), sh("2026-09-30 12:00"), sh("2026-10-24 07:30")];
+        for calendar in sample_calendars() {
+            for zone in zones {
+                for start in starts {
+                    let mut previous = start;
+                    for target in (0..=120 * HOUR_MS).step_by((7 * MINUTE_MS + 13) as usize) {
+                        let deadline = add_business(&calendar, zone, start, target).unwrap();
+                        assert_eq!(business_between(&calendar, zone, start, deadline), target, "{calendar:?} {target}");
+                        assert!(deadline >= previous);
+                        previous = deadline;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_holiday_runs_and_huge_targets_finish_quickly() {
+        // Every day of 2027 closed: Thursday 2026-12-31 17:00 + 2 h is due on the first Monday of 2028.
+        let closed_2027: Vec<String> = (0..365)
+            .map(|i| LocalDate::from_day_number(LocalDate::new(2027, 1, 1).unwrap().day_number() + i).to_string())
+            .collect();
+        let closed = calendar(json!({"hours": weekdays(&["09:00-18:00"]), "holidays": closed_2027}));
+        check_deadlines(&closed, &[("2026-12-31 17:00", 2 * 60, "2028-01-03 10:00")]);
+        assert_eq!(business_between(&closed, &SHANGHAI, sh("2026-12-31 09:00"), sh("2028-01-04 09:00")), 18 * HOUR_MS);
+
+        // One hour a week: 1,000 business hours are 999 weeks after the first hour ends.
+        let one_hour = calendar(json!({"hours": {"monday": ["09:00-10:00"]}}));
+        let start = sh("2026-03-09 09:00");
+        let deadline = add_business(&one_hour, &SHANGHAI, start, 1000 * HOUR_MS);
+        assert_eq!(deadline, Some(sh("2026-03-09 10:00") + 999 * 7 * DAY_MS));
+
+        // Beyond the horizon there is no deadline, rather than a long search or an overflow.
+        assert_eq!(add_business(&one_hour, &SHANGHAI, start, 1_000_000 * HOUR_MS), None);
+        assert_eq!(add_business(&WorkingCalendar::default(), &SHANGHAI, start, i64::MAX), None);
+        assert_eq!(add_business(&WorkingCalendar::default(), &SHANGHAI, i64::MAX, HOUR_MS), None);
+        assert!(add_business(&WorkingCalendar::default(), &SHANGHAI, i64::MIN, HOUR_MS).is_some());
+        assert_eq!(business_between(&WorkingCalendar::default(), &SHANGHAI, i64::MAX - DAY_MS, i64::MAX), 0);
+        assert_eq!(business_between(&WorkingCalendar::default(), &SHANGHAI, start + HOUR_MS, start), 0);
+    }
+
+    #[test]
+    fn warnings_fall_at_a_share_of_the_target() {
+        let calendar = WorkingCalendar::default();
+        let cases = [
+            ("2026-03-09 09:00", 8 * 60, DEFAULT_WARNING_SHARE, "2026-03-09 15:00"),
+            ("2026-03-06 17:00", 4 * 60, 0.75, "2026-03-09 11:00"), // 3 h: one on Friday, two on Monday
+            ("2026-03-06 17:00", 4 * 60, 0.5, "2026-03-09 10:00"),
+            ("2026-03-06 17:00", 4 * 60, 2.0, "2026-03-09 12:00"), // clamped to the deadline itself
+            ("2026-03-06 17:00", 4 * 60, f64::NAN, "2026-03-09 11:00"), // NaN means the default
+            ("2026-03-07 10:00", 4 * 60, 0.0, "2026-03-09 09:00"),
+        ];
+        for (start, minutes, share, expected) in cases {
+            let warning = warning_at(&calendar, &SHANGHAI, sh(start), minutes * MINUTE_MS, share).unwrap();
+            assert_eq!(sh_clock(warning), expected, "{start} {minutes} min at {share}");
+        }
+    }
+
+    #[test]
+    fn fixed_offsets_cover_the_customers_zones_without_daylight_saving() {
+        let cases = [
+            ("Asia/Shanghai", Some(8)),
+            ("Asia/Hong_Kong", Some(8)),
+            ("Asia/Taipei", Some(8)),
+            ("Asia/Singapore", Some(8)),
+            ("Asia/Tokyo", Some(9)),
+            ("Asia/Seoul", Some(9)),
+            ("UTC", Some(0)),
+            ("Europe/Berlin", None), // daylight saving: needs the server's tz database
+            ("America/New_York", None),
+            ("asia/shanghai", None),
+        ];
+        for (name, hours) in cases {
+            assert_eq!(FixedOffset::for_name(name).map(|zone| zone.secs()), hours.map(|h| h * 3600), "{name}");
+        }
+        assert_eq!(FixedOffset::default(), FixedOffset::for_name(DEFAULT_TIME_ZONE).unwrap());
+        assert_eq!(FixedOffset::east_secs(-5 * 3600).map(FixedOffset::secs), Some(-5 * 3600));
+        assert_eq!(FixedOffset::east_secs(19 * 3600), None);
+        assert_eq!(SHANGHAI.next_change(i64::MIN, i64::MAX), None);
+        // A calendar may name a daylight-saving zone; resolving it is the server's job.
+        let berlin = WorkingCalendar::default().in_time_zone("Europe/Berlin").unwrap();
+        assert_eq!(berlin.time_zone(), "Europe/Berlin");
+    }
+
+    fn calendar_index() -> impl Strategy<Value = usize> {
+        0..sample_calendars().len()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// For a fixed start the deadline never decreases as the target grows; for a fixed target it never
+        /// decreases as the start moves later; every deadline measures back to its target, and open instants are
+        /// exactly those that are their own zero-target deadline.
+        #[test]
+        fn deadlines_are_monotone_and_consistent_with_measurement(
+            which in calendar_index(),
+            european in any::<bool>(),
+            start in sh("2026-01-01 00:00")..sh("2027-01-01 00:00"),
+            a in 0..300 * HOUR_MS,
+            b in 0..300 * HOUR_MS,
+            delay in 0..3 * 7 * DAY_MS,
+        ) {
+            let calendar = &sample_calendars()[which];
+            let zone: &dyn TimeZoneRules = if european { &CentralEurope2026 } else { &SHANGHAI };
+            let (small, large) = (a.min(b), a.max(b));
+            let early = add_business(calendar, zone, start, small).unwrap();
+            let late = add_business(calendar, zone, start, large).unwrap();
+            prop_assert!(early <= late, "target {small} → {early}, {large} → {late}");
+            prop_assert_eq!(business_between(calendar, zone, start, early), small);
+            prop_assert_eq!(business_between(calendar, zone, start, late), large);
+            prop_assert_eq!(business_between(calendar, zone, early, late), large - small);
+
+            let delayed = add_business(calendar, zone, start + delay, small).unwrap();
+            prop_assert!(early <= delayed, "start {start} → {early}, {} → {delayed}", start + delay);
+            prop_assert_eq!(business_between(calendar, zone, start + delay, delayed), small);
+
+            let open = is_open(calendar, zone, start);
+            prop_assert_eq!(add_business(calendar, zone, start, 0) == Some(start), open);
+        }
+    }
 }
