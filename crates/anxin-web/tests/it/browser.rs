@@ -742,6 +742,9 @@ fn hostile_streak_cool_down_and_a_break_in_one_click() {
     // The agent resolves one of theirs in the workspace: the cool-down appears with its countdown.
     b.goto(&format!("{}/inbox?view=mine&c={}", app.base, hostile[0]));
     b.click(&b.wait_for("#act-status"));
+    // The form posts and the page comes back with a notice; the banner may already show on the page being left
+    // (the event is that fast), so look for it only on the new one.
+    b.wait_for("p.notice");
     let banner = b.wait_for("#cooldown");
     b.wait_until("the countdown", |b| b.text(&banner).contains("剩余").then_some(()));
     let text = b.text(&banner);
@@ -755,10 +758,13 @@ fn hostile_streak_cool_down_and_a_break_in_one_click() {
     let s = Browser::start("zh-CN");
     sign_in_to(&s, &app, "lead", "/inbox?view=all");
     s.goto(&format!("{}/board", app.base));
-    let alert = s.wait_for(".alerts li.alert-streak_cap");
-    assert!(s.text(&alert).contains("agent"), "{}", s.text(&alert));
+    // The board refreshes its live part every few seconds (replacing these elements), so read and click in single
+    // script calls rather than through element references that may go stale.
+    s.wait_for(".alerts li.alert-streak_cap");
+    let alert = s.execute("return document.querySelector('.alerts li.alert-streak_cap')?.textContent ?? '';", vec![]);
+    assert!(alert.as_str().unwrap_or("").contains("agent"), "{alert}");
     s.screenshot(&screenshot_dir().join("board-alert.png"));
-    s.click(&s.find(".alerts li.alert-streak_cap button[value=grant_break]"));
+    s.execute("document.querySelector('.alerts li.alert-streak_cap button[value=grant_break]').click();", vec![]);
     s.wait_until("the alert to be handled", |b| b.try_find(".alerts li.alert-streak_cap").is_none().then_some(()));
     assert_eq!(me_api.get("/api/v1/me/availability").1["availability"]["state"], "break");
     let handled = admin.get("/api/v1/alerts?include_acknowledged=true").1;
