@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod complaints;
 pub mod board;
 pub mod demo;
 pub mod error;
@@ -128,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .merge(board::routes())
         .merge(protection::routes())
         .merge(wellbeing::routes())
+        .merge(complaints::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))

@@ -12,3 +12,4 @@ mod workspace;
 mod webdriver;
 mod wellbeing;
 mod protection;
+mod complaints;

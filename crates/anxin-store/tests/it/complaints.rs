@@ -1,0 +1,1 @@
+//! Complaint tickets against both backends.

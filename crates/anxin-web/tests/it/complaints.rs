@@ -1,0 +1,1 @@
+//! Complaint tickets over HTTP against a real server.
