@@ -25,6 +25,10 @@ pub enum EventKind {
     AlertRaised,
     /// An alert was acted on (payload: alert id, user id, action). Same audience.
     AlertUpdated,
+    /// A complaint ticket was opened from a conversation (payload: the ticket). Staff only.
+    TicketCreated,
+    /// A complaint ticket moved a step or its remedies changed (payload: the ticket). Staff only.
+    TicketUpdated,
 }
 
 impl EventKind {
@@ -45,6 +49,8 @@ impl EventKind {
             EventKind::ProtectionChanged => "protection_changed",
             EventKind::AlertRaised => "alert_raised",
             EventKind::AlertUpdated => "alert_updated",
+            EventKind::TicketCreated => "ticket_created",
+            EventKind::TicketUpdated => "ticket_updated",
         }
     }
 
@@ -59,6 +65,8 @@ impl EventKind {
             Self::ProtectionChanged,
             Self::AlertRaised,
             Self::AlertUpdated,
+            Self::TicketCreated,
+            Self::TicketUpdated,
         ]
         .into_iter()
             .find(|k| k.as_str() == text)

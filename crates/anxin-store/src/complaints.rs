@@ -18,6 +18,7 @@
 //! team means "the lead chooses": approving then needs `department_team_id`.
 
 use anxin_domain::complaint::{self, RemedyDecision, RemedyKind, RemedyLimits, Refused, RefusedBecause, TicketAction, TicketActor, TicketState};
+use anxin_domain::events::EventKind;
 use anxin_domain::{ComplaintType, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -469,7 +470,11 @@ enum TicketChange {
 /// `ticket:{id}`); the staff-only events `ticket_created` / `ticket_updated` are to be emitted here too once
 /// `EventKind` has them (data: `{"ticket": ticket}`, conversation id set, `customer_visible` false).
 fn ticket_event(tx: &mut Tx<'_>, org_id: i64, change: TicketChange, audit_action: &str, actor: &Principal, ticket: &Ticket, details: Value) -> Result<()> {
-    let _ = change;
+    let kind = match change {
+        TicketChange::Created => EventKind::TicketCreated,
+        TicketChange::Updated => EventKind::TicketUpdated,
+    };
+    tx.emit(org_id, kind, Some(ticket.conversation_id), false, json!({ "ticket": ticket }))?;
     let mut details = details;
     if let Value::Object(map) = &mut details {
         map.insert("state".into(), json!(ticket.state));

@@ -72,6 +72,11 @@ async fn story(store: &Store) -> Result<(), StoreError> {
     assert_eq!(opened.steps.len(), 1);
     assert_eq!(opened.steps[0].action, "open");
     assert_eq!(opened.allowed, vec![TicketAction::Cancel], "the agent may only withdraw it while the lead decides");
+    // Staff streams hear of it, with the conversation it belongs to; the customer never does.
+    let events = store.events_after(org.id, 0, 10_000).await?;
+    let created = events.iter().find(|e| e.kind == anxin_domain::events::EventKind::TicketCreated).expect("ticket_created");
+    assert_eq!((created.conversation_id, created.data["ticket"]["id"].as_i64()), (Some(angry.id), Some(opened.ticket.id)));
+    assert!(created.for_customer().is_none());
     let second = store.open_ticket(agent.clone(), new(ComplaintType::Quality)).await?;
     assert_ne!(second.ticket.id, opened.ticket.id, "several tickets per conversation");
     let missing = NewTicket { conversation_id: 9_999_999, ..new(ComplaintType::Other) };
