@@ -213,18 +213,9 @@ pub(crate) fn local_midnight(at: i64, offset_ms: i64) -> i64 {
 /// `(month, day, hour, minute)` of a Unix ms time at a fixed offset (civil calendar, proleptic Gregorian).
 fn local_parts(at: i64, offset_ms: i64) -> (u32, u32, u32, u32) {
     let local = at + offset_ms;
-    let days = local.div_euclid(86_400_000);
+    let date = anxin_domain::calendar::LocalDate::from_day_number(local.div_euclid(86_400_000));
     let ms = local.rem_euclid(86_400_000);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (m as u32, d as u32, (ms / 3_600_000) as u32, (ms / 60_000 % 60) as u32)
+    (u32::from(date.month()), u32::from(date.day()), (ms / 3_600_000) as u32, (ms / 60_000 % 60) as u32)
 }
 
 /// "05-14 09:30".

@@ -63,18 +63,7 @@ fn waiting(lang: Lang, since_ms: i64, now_ms: i64) -> String {
 
 /// A date (UTC) for the profile: `2026-11-25`.
 fn date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    // Civil-from-days (Howard Hinnant's algorithm), to avoid a date crate for one display.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    anxin_domain::calendar::LocalDate::from_day_number(ms.div_euclid(86_400_000)).to_string()
 }
 
 // ----- the list's filters, read from and written to the query string -----
