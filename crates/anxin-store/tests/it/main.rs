@@ -205,3 +205,4 @@ async fn an_unreachable_postgres_is_unavailable_not_a_hang() {
 mod routing;
 mod privacy;
 mod complaints;
+mod wellbeing;

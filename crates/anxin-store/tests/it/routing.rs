@@ -24,24 +24,27 @@ async fn routing_story() {
     }
 }
 
+fn person(org_id: i64, username: &str, role: Role) -> NewUser {
+    NewUser {
+        org_id,
+        username: Username::parse(username).unwrap(),
+        display_name: Name::parse("n", username).unwrap(),
+        role,
+        department: None,
+        password_hash: "hash".into(),
+    }
+}
+
 fn principal(org_id: i64, user_id: i64, role: Role) -> Principal {
     Principal { org_id, role, user_id: Some(user_id), name: format!("user{user_id}"), csrf_token: None }
 }
 
 async fn story(store: &Store) -> Result<(), StoreError> {
     let org = store.create_organization(Name::parse("name", "安心优品").unwrap(), "shop", "Asia/Shanghai").await?;
-    let person = |username: &str, role: Role| NewUser {
-        org_id: org.id,
-        username: Username::parse(username).unwrap(),
-        display_name: Name::parse("n", username).unwrap(),
-        role,
-        department: None,
-        password_hash: "hash".into(),
-    };
-    let amy = store.create_user(person("amy", Role::Agent), None).await?.id;
-    let ben = store.create_user(person("ben", Role::Agent), None).await?.id;
-    let lead = store.create_user(person("lead", Role::Supervisor), None).await?.id;
-    let other_lead = store.create_user(person("otherlead", Role::Supervisor), None).await?.id;
+    let amy = store.create_user(person(org.id, "amy", Role::Agent), None).await?.id;
+    let ben = store.create_user(person(org.id, "ben", Role::Agent), None).await?.id;
+    let lead = store.create_user(person(org.id, "lead", Role::Supervisor), None).await?.id;
+    let other_lead = store.create_user(person(org.id, "otherlead", Role::Supervisor), None).await?.id;
     let admin = principal(org.id, 0, Role::Admin);
     let team = store.create_team(org.id, Name::parse("n", "售后一组").unwrap(), "system".into()).await?;
     for member in [amy, ben, lead] {
@@ -164,15 +167,7 @@ async fn two_nodes_never_double_assign() {
     let admin = principal(org.id, 0, Role::Admin);
     let mut agents = Vec::new();
     for name in ["n1", "n2", "n3"] {
-        let user = NewUser {
-            org_id: org.id,
-            username: Username::parse(name).unwrap(),
-            display_name: Name::parse("n", name).unwrap(),
-            role: Role::Agent,
-            department: None,
-            password_hash: "hash".into(),
-        };
-        let id = node1.create_user(user, None).await.unwrap().id;
+        let id = node1.create_user(person(org.id, name, Role::Agent), None).await.unwrap().id;
         node1.set_routing_profile(admin.clone(), id, RoutingProfile { capacity: 2, ..RoutingProfile::default() }).await.unwrap();
         node1.set_availability(org.id, id, Availability::Online).await.unwrap();
         agents.push(id);
@@ -221,15 +216,7 @@ async fn skills_story(store: &Store) -> Result<(), StoreError> {
     let admin = principal(org.id, 0, Role::Admin);
     let mut ids = Vec::new();
     for name in ["vip", "web", "mail"] {
-        let user = NewUser {
-            org_id: org.id,
-            username: Username::parse(name).unwrap(),
-            display_name: Name::parse("n", name).unwrap(),
-            role: Role::Agent,
-            department: None,
-            password_hash: "hash".into(),
-        };
-        ids.push(store.create_user(user, None).await?.id);
+        ids.push(store.create_user(person(org.id, name, Role::Agent), None).await?.id);
     }
     let (vip, web, mail) = (ids[0], ids[1], ids[2]);
     let profile = |skills: &[&str], channels: Vec<anxin_domain::ChannelKind>| RoutingProfile {

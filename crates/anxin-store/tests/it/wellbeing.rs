@@ -6,36 +6,14 @@ use anxin_domain::input::{Name, Username};
 use anxin_domain::wellbeing::{CheckIn, DiaryEntry, WHO5};
 use anxin_domain::Role;
 use anxin_store::wellbeing::{Me, WeatherWindows};
-use anxin_store::{Backend, NewUser, Principal, Store, StoreError};
+use anxin_store::{NewUser, Principal, Store, StoreError};
 
-fn postgres_url() -> Option<String> {
-    let url = std::env::var("ANXIN_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
-    Some(
-        std::thread::spawn(move || {
-            let mut admin = postgres::Client::connect(&url, postgres::NoTls)
-                .unwrap_or_else(|e| panic!("ANXIN_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {e}"));
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let schema = format!("anxin_wellbeing_{}", hex::encode(suffix));
-            admin.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-csearch_path%3D{schema}")
-        })
-        .join()
-        .unwrap(),
-    )
-}
+use super::backends;
+
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wellbeing_story() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut backends = vec![Backend::Sqlite(dir.path().join("anxin.db"))];
-    if let Some(url) = postgres_url() {
-        backends.push(Backend::Postgres(url));
-    }
-    for backend in backends {
-        let name = backend.dialect().to_string();
-        let store = Store::open(backend).await.unwrap();
+    for (name, store, _dir) in backends().await {
         story(&store).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         store.close().await;
     }
