@@ -29,6 +29,16 @@ pub enum EventKind {
     TicketCreated,
     /// A complaint ticket moved a step or its remedies changed (payload: the ticket). Staff only.
     TicketUpdated,
+    /// Remedies were put to the customer to choose from (payload: ticket id and the remedies as the customer sees
+    /// them). Customer-visible.
+    RemediesOffered,
+    /// The customer (or the agent for them) chose a remedy (payload: ticket id, remedy). Customer-visible.
+    RemedyChosen,
+    /// The customer is asked to rate how their issue was handled (payload: conversation id, ticket id or null).
+    /// Customer-visible.
+    CsatRequested,
+    /// A satisfaction rating was recorded (payload: the rating). Customer-visible (the widget thanks them).
+    CsatRecorded,
 }
 
 impl EventKind {
@@ -51,6 +61,10 @@ impl EventKind {
             EventKind::AlertUpdated => "alert_updated",
             EventKind::TicketCreated => "ticket_created",
             EventKind::TicketUpdated => "ticket_updated",
+            EventKind::RemediesOffered => "remedies_offered",
+            EventKind::RemedyChosen => "remedy_chosen",
+            EventKind::CsatRequested => "csat_requested",
+            EventKind::CsatRecorded => "csat_recorded",
         }
     }
 
@@ -67,6 +81,10 @@ impl EventKind {
             Self::AlertUpdated,
             Self::TicketCreated,
             Self::TicketUpdated,
+            Self::RemediesOffered,
+            Self::RemedyChosen,
+            Self::CsatRequested,
+            Self::CsatRecorded,
         ]
         .into_iter()
             .find(|k| k.as_str() == text)

@@ -10,6 +10,7 @@ pub mod input;
 pub mod model;
 pub mod permissions;
 pub mod routing;
+pub mod sla;
 pub mod strategy;
 pub mod token;
 pub mod wellbeing;

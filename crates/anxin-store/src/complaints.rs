@@ -19,7 +19,8 @@
 
 use anxin_domain::complaint::{self, RemedyDecision, RemedyKind, RemedyLimits, Refused, RefusedBecause, TicketAction, TicketActor, TicketState};
 use anxin_domain::events::EventKind;
-use anxin_domain::{ComplaintType, Role};
+use anxin_domain::sla::SlaStatus;
+use anxin_domain::{ChannelKind, ComplaintType, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -95,15 +96,7 @@ CREATE INDEX ticket_remedies_ticket ON ticket_remedies(ticket_id, id);
 CREATE UNIQUE INDEX ticket_remedies_one_chosen ON ticket_remedies(ticket_id) WHERE state = 'chosen';
 "#;
 
-/// How bad a complaint is, as the agent judges it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketSeverity {
-    Low,
-    Normal,
-    High,
-    Critical,
-}
+pub use anxin_domain::sla::TicketSeverity;
 
 /// Where an offered remedy stands. `offered`: above the offerer's limit, waiting for approval; `approved`: may be
 /// put to the customer (within the limit, or approved); `chosen`: the customer's choice (one per ticket).
@@ -155,6 +148,8 @@ pub struct NewTicket {
     pub complaint_type: Option<ComplaintType>,
     pub severity: TicketSeverity,
     pub order_ref: Option<OrderRef>,
+    /// The product or SKU label (same rules as an order reference).
+    pub product: Option<OrderRef>,
     pub comment: Option<String>,
 }
 
@@ -196,8 +191,23 @@ pub struct Ticket {
     pub holder: Option<TicketActor>,
     /// Goes up by one with every step; acting needs the current one.
     pub version: i64,
-    /// The current step's due time (filled by the SLA policies; `None` until they exist).
+    /// The current step's deadline (the `step` clock).
     pub step_due_at: Option<i64>,
+    /// The product or SKU label the complaint is about (the root-cause view groups by it).
+    pub product: Option<String>,
+    /// The conversation's channel when the ticket was opened (SLA policies may depend on it).
+    pub channel: Option<ChannelKind>,
+    /// Where the ticket stands against its running clocks (as of the last step or sweep).
+    pub sla_status: SlaStatus,
+    pub first_response_due_at: Option<i64>,
+    pub next_response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    /// When the follow-up with the customer is due (set at resolution).
+    pub follow_up_due_at: Option<i64>,
+    /// When a breach last escalated the ticket automatically.
+    pub escalated_at: Option<i64>,
+    /// Set at resolution: whether it came within the resolution target (the recovery rate counts these).
+    pub resolved_within_target: Option<bool>,
     pub created_at: i64,
     pub updated_at: i64,
     pub resolved_at: Option<i64>,
@@ -309,7 +319,8 @@ fn wire<T: DeserializeOwned>(text: &str) -> Option<T> {
 
 const TICKET_SELECT: &str = "SELECT t.id, t.conversation_id, t.complaint_type, t.severity, t.emotion, t.intensity, t.order_ref, \
     t.department_team_id, d.name, t.owner_id, u.display_name, t.state, t.version, t.step_due_at, t.created_at, t.updated_at, \
-    t.resolved_at, t.closed_at FROM complaint_tickets t JOIN users u ON u.id = t.owner_id LEFT JOIN teams d ON d.id = t.department_team_id";
+    t.resolved_at, t.closed_at, t.product, t.channel, t.sla_status, t.first_response_due_at, t.next_response_due_at, \
+    t.resolution_due_at, t.follow_up_due_at, t.escalated_at, t.resolved_within_target FROM complaint_tickets t JOIN users u ON u.id = t.owner_id LEFT JOIN teams d ON d.id = t.department_team_id";
 
 fn ticket_from(r: &Row) -> Ticket {
     let state = wire(&r.text(11)).unwrap_or(TicketState::AwaitingLead);
@@ -333,6 +344,15 @@ fn ticket_from(r: &Row) -> Ticket {
         updated_at: r.int(15),
         resolved_at: r.opt_int(16),
         closed_at: r.opt_int(17),
+        product: r.opt_text(18),
+        channel: r.opt_text(19).and_then(|c| ChannelKind::parse(&c)),
+        sla_status: SlaStatus::parse(&r.text(20)).unwrap_or(SlaStatus::None),
+        first_response_due_at: r.opt_int(21),
+        next_response_due_at: r.opt_int(22),
+        resolution_due_at: r.opt_int(23),
+        follow_up_due_at: r.opt_int(24),
+        escalated_at: r.opt_int(25),
+        resolved_within_target: r.opt_int(26).map(|v| v != 0),
     }
 }
 
@@ -586,7 +606,8 @@ impl Store {
                 .conn
                 .query_one(
                     "INSERT INTO complaint_tickets (org_id, conversation_id, complaint_type, severity, emotion, intensity, order_ref, \
-                     owner_id, state, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
+                     owner_id, state, version, created_at, updated_at, product, channel) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, (SELECT kind FROM channels WHERE id = $12)) RETURNING id",
                     params![
                         org_id,
                         conversation.id,
@@ -597,7 +618,9 @@ impl Store {
                         new.order_ref.as_ref().map(OrderRef::as_str),
                         owner,
                         spell(state),
-                        now
+                        now,
+                        new.product.as_ref().map(OrderRef::as_str),
+                        conversation.channel_id
                     ],
                 )?
                 .int(0);

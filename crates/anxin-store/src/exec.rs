@@ -134,7 +134,7 @@ pub(crate) struct Executor {
 impl Executor {
     /// `writers`: 1 for SQLite (one writer at a time anyway); several for PostgreSQL, whose batches then
     /// overlap their network round trips.
-    pub fn start(writer: ConnFactory, reader: ConnFactory, writers: usize, readers: usize, clock: fn() -> i64, on_commit: CommitHook) -> Self {
+    pub fn start(writer: ConnFactory, reader: ConnFactory, writers: usize, readers: usize, clock: crate::Clock, on_commit: CommitHook) -> Self {
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
         let mut threads = Vec::new();
         let mut queues = Vec::new();
@@ -145,7 +145,10 @@ impl Executor {
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("anxin-writer-{i}"))
-                    .spawn(move || write_loop(rx, factory, clock, hook))
+                    .spawn({
+                        let clock = clock.clone();
+                        move || write_loop(rx, factory, clock, hook)
+                    })
                     .expect("spawn writer"),
             );
         }
@@ -225,7 +228,7 @@ fn connect(slot: &mut Option<Box<dyn Conn>>, factory: &ConnFactory) -> Result<()
     Ok(())
 }
 
-fn write_loop(jobs: Receiver<Box<dyn WriteJob>>, factory: ConnFactory, clock: fn() -> i64, on_commit: CommitHook) {
+fn write_loop(jobs: Receiver<Box<dyn WriteJob>>, factory: ConnFactory, clock: crate::Clock, on_commit: CommitHook) {
     let mut conn: Option<Box<dyn Conn>> = None;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -243,7 +246,7 @@ fn write_loop(jobs: Receiver<Box<dyn WriteJob>>, factory: ConnFactory, clock: fn
             continue;
         }
         let c = conn.as_mut().expect("connected").as_mut();
-        match run_batch(c, &mut batch, clock()) {
+        match run_batch(c, &mut batch, clock.now()) {
             Ok(events) => {
                 for job in batch {
                     job.finish(Ok(()));

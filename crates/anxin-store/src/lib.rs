@@ -17,6 +17,7 @@ pub mod people;
 pub mod pg;
 pub mod records;
 pub mod routing;
+pub mod sla;
 pub mod sqlite;
 pub mod wellbeing;
 
@@ -71,6 +72,40 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The store's time: the wall clock, plus an offset that tests move forward to reach deadlines without waiting
+/// (durable timers, follow-ups). Every row and event stamp and every "is it due" question goes through it.
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// The wall clock.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// The wall clock shifted by `offset_ms` (a server restarted "later" in a test).
+    pub fn shifted(offset_ms: i64) -> Clock {
+        let clock = Clock::default();
+        clock.advance(offset_ms);
+        clock
+    }
+
+    pub fn now(&self) -> i64 {
+        now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every store sharing it) forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Store {
@@ -83,12 +118,20 @@ struct Inner {
     bus: bus::EventBus,
     /// Poked when a committed change may make an assignment possible (routing's dispatcher waits on it).
     routing_wake: Arc<tokio::sync::Notify>,
+    /// Poked when a committed change stores a timer that may be due soon (the SLA sweeper waits on it).
+    timer_wake: Arc<tokio::sync::Notify>,
+    clock: Clock,
 }
 
 impl Store {
     /// Opens (creating and migrating) the database, starts the writer, the readers and the event bus. Must run
     /// inside a Tokio runtime.
     pub async fn open(backend: Backend) -> Result<Store> {
+        Store::open_with_clock(backend, Clock::system()).await
+    }
+
+    /// [`Store::open`] with a clock of the caller's (tests move it forward).
+    pub async fn open_with_clock(backend: Backend, clock: Clock) -> Result<Store> {
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
@@ -96,9 +139,10 @@ impl Store {
         }
         let factory = backend.factory();
         let migrate_factory = factory.clone();
+        let migrate_now = clock.now();
         tokio::task::spawn_blocking(move || {
             let mut conn = migrate_factory()?;
-            migrate::migrate(conn.as_mut(), now_ms())
+            migrate::migrate(conn.as_mut(), migrate_now)
         })
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))??;
@@ -106,9 +150,14 @@ impl Store {
         let hook_feed = feed.clone();
         let routing_wake = Arc::new(tokio::sync::Notify::new());
         let wake = routing_wake.clone();
+        let timer_wake = Arc::new(tokio::sync::Notify::new());
+        let timer_poke = timer_wake.clone();
         let on_commit: exec::CommitHook = Arc::new(move |events| {
             if events.iter().any(|e| routing::wakes_routing(e.kind)) {
                 wake.notify_one();
+            }
+            if events.iter().any(|e| sla::wakes_sweeper(e.kind)) {
+                timer_poke.notify_one();
             }
             hook_feed.committed(events)
         });
@@ -116,14 +165,30 @@ impl Store {
             Dialect::Sqlite => (1, 3),
             Dialect::Postgres => (4, 4),
         };
-        let exec = Arc::new(Executor::start(factory.clone(), factory, writers, readers, now_ms, on_commit));
-        let store = Store { inner: Arc::new(Inner { exec: std::sync::Mutex::new(Some(exec)), backend, bus, routing_wake }) };
+        let exec = Arc::new(Executor::start(factory.clone(), factory, writers, readers, clock.clone(), on_commit));
+        let inner = Inner { exec: std::sync::Mutex::new(Some(exec)), backend, bus, routing_wake, timer_wake, clock };
+        let store = Store { inner: Arc::new(inner) };
         bus::start(store.clone(), feed).await?;
         Ok(store)
     }
 
     pub fn backend(&self) -> &Backend {
         &self.inner.backend
+    }
+
+    /// The store's time (see [`Clock`]).
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Resolves when a change committed here stored a timer (a new ticket, a step, a customer message waiting
+    /// for an answer); other nodes' timers are found by the sweeper's periodic pass.
+    pub async fn timer_wakeup(&self) {
+        self.inner.timer_wake.notified().await
     }
 
     pub fn bus(&self) -> &bus::EventBus {

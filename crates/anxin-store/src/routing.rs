@@ -609,12 +609,12 @@ impl Store {
 
     /// A person's protection state, for themselves or someone allowed to watch it (else `NotFound`).
     pub async fn protection_state(&self, viewer: Principal, user_id: i64) -> Result<ProtectionState> {
+        let now = self.now();
         self.read(move |c| {
             let org_id = viewer.org_id;
             if !may_watch(c, org_id, &viewer, user_id)? {
                 return Err(StoreError::NotFound);
             }
-            let now = crate::now_ms();
             let s = stored(c, org_id, user_id, now)?;
             let row = c.query_opt(
                 "SELECT capacity, experience, languages, triggers, channels, skills FROM agent_routing WHERE user_id = $1",
@@ -707,9 +707,9 @@ impl Store {
 
     /// Open alerts (and the last day's acknowledged ones) about the people `viewer` may watch, newest first.
     pub async fn alerts(&self, viewer: Principal, include_acknowledged: bool) -> Result<Vec<Alert>> {
+        let since = self.now() - 86_400_000;
         self.read(move |c| {
             let org_id = viewer.org_id;
-            let since = crate::now_ms() - 86_400_000;
             let sql = format!(
                 "{ALERT_SELECT} WHERE a.org_id = $1 AND (a.acknowledged_at IS NULL OR ($2 = 1 AND a.acknowledged_at > $3)) \
                  ORDER BY a.id DESC LIMIT 200"

@@ -453,10 +453,11 @@ impl Store {
 
     /// All my wellbeing data, read at one moment.
     pub async fn export_my_wellbeing(&self, me: Me) -> Result<WellbeingExport> {
+        let exported_at = self.now();
         self.read(move |c| {
             Ok(WellbeingExport {
                 user_id: me.user_id,
-                exported_at: crate::now_ms(),
+                exported_at,
                 checkins: my_checkins_in(c, me, MAX_ROWS)?,
                 selftests: my_selftests_in(c, me, None, MAX_ROWS)?,
                 diary: my_diary_in(c, me, MAX_ROWS)?,

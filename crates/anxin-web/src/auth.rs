@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Staff {
         let Some(token) = cookie_value(parts, SESSION_COOKIE) else {
             return Err(ApiError::Unauthenticated);
         };
-        let principal = match state.store.session_principal(token_hash(token), anxin_store::now_ms()).await {
+        let principal = match state.store.session_principal(token_hash(token), state.store.now()).await {
             Ok(p) => p,
             Err(StoreError::NotFound) => return Err(ApiError::Unauthenticated),
             Err(e) => return Err(e.into()),
@@ -168,7 +168,7 @@ pub async fn sign_in(
     state.throttle.succeeded(&keys);
     let token = random_token(32);
     let csrf = random_token(16);
-    let expires = anxin_store::now_ms() + SESSION_DAYS * 86_400_000;
+    let expires = state.store.now() + SESSION_DAYS * 86_400_000;
     state.store.create_session(token_hash(&token), user.id, csrf.clone(), expires).await?;
     Ok((user, token, csrf))
 }

@@ -479,7 +479,7 @@ fn agent_order(a: &AgentRow, b: &AgentRow) -> std::cmp::Ordering {
 
 async fn board_page(state: &AppState, v: &Viewer, p: &Principal) -> ApiResult<BoardPage> {
     let lang = v.lang;
-    let now = anxin_store::now_ms();
+    let now = state.store.now();
     let snap = state.store.board_snapshot(p.org_id, now).await?;
     let queues: Vec<QueueView> = snap
         .queues

@@ -126,24 +126,29 @@ struct OpenBody {
     #[serde(default)]
     order_ref: Option<String>,
     #[serde(default)]
+    product: Option<String>,
+    #[serde(default)]
     comment: Option<String>,
 }
 
-/// `POST /api/v1/conversations/{id}/tickets` `{complaint_type?, severity?, order_ref?, comment?}` → 201: the agent
+/// `POST /api/v1/conversations/{id}/tickets` `{complaint_type?, severity?, order_ref?, product?, comment?}` → 201: the agent
 /// opens a ticket (type defaults to the one the text engine found, severity to `normal`).
 async fn open(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<OpenBody>) -> TicketResult<Response> {
     let p = staff.require(Action::UpdateConversation)?.clone();
-    let order_ref = match body.order_ref.as_deref() {
-        None => None,
-        Some(text) => Some(OrderRef::parse(text).map_err(|reason| {
-            ApiError::invalid("order_ref", reason, format!("1 to {} characters of plain text", OrderRef::MAX_CHARS))
-        })?),
+    let label = |field: &'static str, text: Option<&str>| match text {
+        None => Ok(None),
+        Some(text) => OrderRef::parse(text)
+            .map(Some)
+            .map_err(|reason| ApiError::invalid(field, reason, format!("1 to {} characters of plain text", OrderRef::MAX_CHARS))),
     };
+    let order_ref = label("order_ref", body.order_ref.as_deref())?;
+    let product = label("product", body.product.as_deref())?;
     let new = NewTicket {
         conversation_id: id,
         complaint_type: body.complaint_type,
         severity: body.severity.unwrap_or(TicketSeverity::Normal),
         order_ref,
+        product,
         comment: comment("comment", body.comment, COMMENT_MAX_CHARS)?,
     };
     let detail = state.store.open_ticket(p, new).await?;

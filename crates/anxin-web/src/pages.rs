@@ -52,7 +52,7 @@ pub(crate) async fn viewer(state: &AppState, headers: &HeaderMap, query_lang: Op
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let lang = Lang::negotiate(query_lang, chosen, accept);
     let principal = match cookie_value_in(headers, SESSION_COOKIE) {
-        Some(token) => state.store.session_principal(auth::token_hash(token), anxin_store::now_ms()).await.ok(),
+        Some(token) => state.store.session_principal(auth::token_hash(token), state.store.now()).await.ok(),
         None => None,
     };
     Viewer { lang, principal }

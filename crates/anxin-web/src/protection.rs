@@ -62,7 +62,7 @@ async fn my_protection(State(state): State<AppState>, staff: Staff) -> ApiResult
     let me = person(&staff.0)?;
     let protection = state.store.protection_state(staff.0.clone(), me).await?;
     // The server's clock, so the page counts the cool-down down right even when the browser's clock is off.
-    Ok(Json(json!({ "protection": protection, "now": anxin_store::now_ms() })))
+    Ok(Json(json!({ "protection": protection, "now": state.store.now() })))
 }
 
 /// `GET /api/v1/users/{id}/protection`: the person, their supervisor or an admin; anyone else gets 404.

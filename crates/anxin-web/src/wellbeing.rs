@@ -456,7 +456,7 @@ fn result_views(lang: Lang, instrument: &Instrument, results: &[SelfTestResult],
 
 async fn my_view(state: &AppState, v: &Viewer, p: &Principal, me: Me, forms: Forms) -> Result<MyPage, StoreError> {
     let lang = v.lang;
-    let now = anxin_store::now_ms();
+    let now = state.store.now();
     let org = state.store.organization(p.org_id).await?;
     let offset = utc_offset_ms(&org.timezone);
     let settings = state.store.wellbeing_settings(p.org_id).await?;
@@ -943,7 +943,7 @@ async fn team_view(
         let org = state.store.organization(p.org_id).await?;
         let settings = state.store.wellbeing_settings(p.org_id).await?;
         let offset = utc_offset_ms(&org.timezone);
-        let now = anxin_store::now_ms();
+        let now = state.store.now();
         let report = state.store.team_weather(p.clone(), team_id, windows(now, offset)).await?;
         let shared = state.store.team_shared_checkins(p.clone(), team_id, now - SHARED_WINDOW_MS).await?;
         Ok::<_, StoreError>((offset, settings, report, shared))
@@ -1092,7 +1092,7 @@ async fn api_selftests(State(state): State<AppState>, staff: Staff, headers: Hea
     let lang = api_lang(&headers);
     let results = state.store.my_selftests(me, None, q.limit.unwrap_or(100)).await?;
     let settings = state.store.wellbeing_settings(staff.0.org_id).await?;
-    let now = anxin_store::now_ms();
+    let now = state.store.now();
     let last = results.iter().find(|r| r.instrument == WHO5.id).map(|r| r.created_at);
     let list: Vec<Value> = results
         .iter()
@@ -1227,7 +1227,7 @@ async fn api_team_weather(State(state): State<AppState>, staff: Staff, Path(id):
     let p = staff.require(Action::ViewBoard)?.clone();
     let id = path_id(&id)?;
     let offset = team_offset(&state, p.org_id).await?;
-    let report = state.store.team_weather(p, id, windows(anxin_store::now_ms(), offset)).await?;
+    let report = state.store.team_weather(p, id, windows(state.store.now(), offset)).await?;
     Ok(Json(json!({"weather": report})))
 }
 
@@ -1241,7 +1241,7 @@ async fn api_team_shared(State(state): State<AppState>, staff: Staff, Path(id): 
     let p = staff.require(Action::ViewBoard)?.clone();
     let id = path_id(&id)?;
     let days = q.days.unwrap_or(14).clamp(1, 90);
-    let shared = state.store.team_shared_checkins(p, id, anxin_store::now_ms() - days * 86_400_000).await?;
+    let shared = state.store.team_shared_checkins(p, id, state.store.now() - days * 86_400_000).await?;
     Ok(Json(json!({"checkins": shared})))
 }
 

@@ -114,7 +114,7 @@ pub async fn channel_for(state: &AppState, key: &str, headers: &HeaderMap, addr:
 /// The visitor behind a bearer (or `token` query) visitor token, for this channel.
 pub fn visitor(state: &AppState, channel: &Channel, token: Option<&str>) -> ApiResult<VisitorClaims> {
     let token = token.ok_or(ApiError::Unauthenticated)?;
-    let claims = token::verify(&state.widget_key, token, anxin_store::now_ms() / 1000).map_err(|_| ApiError::Unauthenticated)?;
+    let claims = token::verify(&state.widget_key, token, state.store.now() / 1000).map_err(|_| ApiError::Unauthenticated)?;
     if claims.channel != channel.id || claims.org != channel.org_id {
         return Err(ApiError::Unauthenticated);
     }
@@ -144,7 +144,7 @@ async fn session(
         Ok(claims) => claims.visitor,
         Err(_) => format!("v_{}", random_token(12)),
     };
-    let exp = anxin_store::now_ms() / 1000 + TOKEN_DAYS * 86_400;
+    let exp = state.store.now() / 1000 + TOKEN_DAYS * 86_400;
     let claims = VisitorClaims { org: channel.org_id, channel: channel.id, visitor: visitor.clone(), exp };
     let conversation = state.store.visitor_conversation(channel.org_id, channel.id, visitor.clone()).await?;
     let mut conversation = serde_json::to_value(conversation).expect("serialises");

@@ -62,6 +62,7 @@ async fn story(store: &Store) -> Result<(), StoreError> {
         complaint_type: Some(kind),
         severity: TicketSeverity::High,
         order_ref: Some(OrderRef::parse("SO-20240601-01").unwrap()),
+        product: Some(OrderRef::parse("SKU-电饭煲-3L").unwrap()),
         comment: Some("客户催了三次".into()),
     };
     let opened = store.open_ticket(agent.clone(), new(ComplaintType::Logistics)).await?;

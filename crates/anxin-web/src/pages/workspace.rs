@@ -406,7 +406,7 @@ async fn inbox_page(
     let teams = state.store.teams(p.org_id).await?;
     let my_teams: Vec<i64> = teams.iter().filter(|t| p.user_id.is_some_and(|me| t.member_ids.contains(&me))).map(|t| t.id).collect();
     let list = state.store.conversations(p.org_id, filter.store_filter(p, my_teams)).await?;
-    let now = anxin_store::now_ms();
+    let now = state.store.now();
     let rows = list
         .iter()
         .map(|c: &Conversation| {
