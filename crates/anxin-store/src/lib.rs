@@ -8,6 +8,7 @@
 //! **Invariant:** every query is scoped by organisation; a row of another organisation is `NotFound`.
 
 pub mod bus;
+pub mod complaint_views;
 pub mod complaints;
 pub mod conn;
 mod exec;
