@@ -306,14 +306,14 @@ pub fn default_department(kind: ComplaintType) -> &'static str {
 }
 
 /// The wire spelling of a serde enum (what the database stores).
-fn spell<T: Serialize>(value: T) -> String {
+pub(crate) fn spell<T: Serialize>(value: T) -> String {
     match serde_json::to_value(value) {
         Ok(Value::String(s)) => s,
         other => panic!("not a unit enum: {other:?}"),
     }
 }
 
-fn wire<T: DeserializeOwned>(text: &str) -> Option<T> {
+pub(crate) fn wire<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(Value::String(text.to_owned())).ok()
 }
 
@@ -395,7 +395,7 @@ fn remedy_from(r: &Row) -> Remedy {
     }
 }
 
-fn ticket_in(c: &mut dyn Conn, org_id: i64, id: i64) -> Result<Ticket> {
+pub(crate) fn ticket_in(c: &mut dyn Conn, org_id: i64, id: i64) -> Result<Ticket> {
     Ok(ticket_from(&c.query_one(&format!("{TICKET_SELECT} WHERE t.org_id = $1 AND t.id = $2"), params![org_id, id])?))
 }
 
@@ -626,6 +626,7 @@ impl Store {
                 .int(0);
             let opening = StepRecord { from: None, to: state, action: "open", acted_as: Some(TicketActor::Agent), comment: new.comment.as_deref(), department: None };
             insert_step(tx, id, &actor, opening)?;
+            crate::sla::on_opened(tx, id)?;
             let ticket = ticket_in(tx.conn, org_id, id)?;
             let details = json!({"conversation_id": conversation.id, "complaint_type": kind, "severity": new.severity});
             ticket_event(tx, org_id, TicketChange::Created, "ticket.open", &actor, &ticket, details)?;
@@ -732,6 +733,7 @@ impl Store {
             let action = spell(act.action);
             let step = StepRecord { from: Some(ticket.state), to, action: &action, acted_as: Some(hat), comment, department: step_department };
             insert_step(tx, ticket_id, &actor, step)?;
+            crate::sla::on_step(tx, ticket_id, ticket.state)?;
             let after = ticket_in(tx.conn, org_id, ticket_id)?;
             let details = json!({"action": act.action, "from": ticket.state, "as": hat, "comment": comment, "department_team_id": step_department});
             ticket_event(tx, org_id, TicketChange::Updated, "ticket.act", &actor, &after, details)?;

@@ -520,6 +520,9 @@ impl Store {
                     params![now, conversation_id],
                 )?;
             }
+            if kind == MessageKind::Agent {
+                crate::sla::on_agent_reply(tx, org_id, conversation_id)?;
+            }
             let message = message_by_id(tx.conn, id)?;
             let conversation = conversation_in(tx.conn, org_id, conversation_id)?;
             message_event(tx, org_id, &message)?;
@@ -579,6 +582,10 @@ impl Store {
                 crate::routing::on_conversation_changed(tx, org_id, &before, &after)?;
             }
             conversation_event(tx, org_id, EventKind::ConversationUpdated, &after)?;
+            if after.status == ConversationStatus::Resolved && before.status != ConversationStatus::Resolved {
+                // The customer is asked how it went (CSAT), right after they see it resolved.
+                crate::feedback::request_csat_in(tx, org_id, conversation_id, None)?;
+            }
             audit(tx, org_id, &actor.audit_name(), "conversation.update", &format!("conversation:{conversation_id}"), Value::Object(changes))?;
             Ok(after)
         })
@@ -900,6 +907,10 @@ fn post_inbound(tx: &mut Tx<'_>, m: InboundMessage) -> Result<Posted> {
             conversation_id
         ],
     )?;
+    if !created {
+        // A customer waiting on a complaint ticket starts its next-response clock.
+        crate::sla::on_customer_message(tx, org_id, conversation_id)?;
+    }
     let message = Message {
         id: message_id,
         conversation_id,

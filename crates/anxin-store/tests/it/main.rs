@@ -206,3 +206,4 @@ mod routing;
 mod privacy;
 mod complaints;
 mod wellbeing;
+mod sla;
