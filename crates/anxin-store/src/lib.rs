@@ -12,6 +12,7 @@ pub mod complaint_views;
 pub mod complaints;
 pub mod conn;
 mod exec;
+pub mod feedback;
 mod migrate;
 mod ops;
 pub mod people;

@@ -207,3 +207,4 @@ mod privacy;
 mod complaints;
 mod wellbeing;
 mod sla;
+mod feedback;
