@@ -734,6 +734,10 @@ impl Store {
             let step = StepRecord { from: Some(ticket.state), to, action: &action, acted_as: Some(hat), comment, department: step_department };
             insert_step(tx, ticket_id, &actor, step)?;
             crate::sla::on_step(tx, ticket_id, ticket.state)?;
+            if to == TicketState::Resolved {
+                // The customer is asked how the complaint was handled (CSAT), in the widget.
+                crate::feedback::request_csat_in(tx, org_id, ticket.conversation_id, Some(ticket_id))?;
+            }
             let after = ticket_in(tx.conn, org_id, ticket_id)?;
             let details = json!({"action": act.action, "from": ticket.state, "as": hat, "comment": comment, "department_team_id": step_department});
             ticket_event(tx, org_id, TicketChange::Updated, "ticket.act", &actor, &after, details)?;

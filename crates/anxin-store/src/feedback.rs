@@ -8,7 +8,8 @@
 //! A rating is accepted only as the answer to a request (`csat_requests`), once: a request is recorded when a
 //! conversation is resolved (and by the ticket workflow when a ticket is), at most one pending per conversation and
 //! ticket. The rating row keeps who was rated at the time (the ticket's owner, else the conversation's assignee),
-//! the team and the complaint type, so reports do not change when a conversation is later reassigned.
+//! the team and the complaint type (the ticket's, else the conversation's latest ticket's, else the text engine's),
+//! so reports do not change when a conversation is later reassigned.
 //!
 //! Events: `remedies_offered` {ticket_id, remedies: [{id, kind, amount_fen, note}]}, `remedy_chosen` {ticket_id,
 //! remedy, by}, `csat_requested` {conversation_id, ticket_id, request_id}, `csat_recorded` {request_id,
@@ -495,6 +496,12 @@ impl Store {
                 let t = ticket_row(tx.conn, org_id, ticket)?;
                 agent = Some(t.owner_id);
                 complaint_type = Some(t.complaint_type);
+            } else if let Some(latest) = tx.conn.query_opt(
+                "SELECT complaint_type FROM complaint_tickets WHERE org_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT 1",
+                params![org_id, conversation_id],
+            )? {
+                // A complaint's conversation counts under the type its agent gave the ticket, not the text engine's guess.
+                complaint_type = Some(latest.text(0));
             }
             let id = tx
                 .conn

@@ -406,6 +406,12 @@ impl Store {
         .await
     }
 
+    /// The timers the sweeper would fire at `at` (ids, soonest first, at most `limit`): the sweeper's find query on
+    /// its own, for the benchmark and for operators checking a backlog.
+    pub async fn due_timer_ids(&self, at: i64, limit: i64) -> Result<Vec<i64>> {
+        self.read(move |c| Ok(due_timers(c, at, limit)?.iter().map(|r| r.int(0)).collect())).await
+    }
+
     /// The earliest instant a timer needs the sweeper (`None`: nothing pending).
     pub async fn next_timer_at(&self) -> Result<Option<i64>> {
         self.read(|c| Ok(c.query_one("SELECT MIN(next_fire_at) FROM sla_timers", &[])?.opt_int(0))).await

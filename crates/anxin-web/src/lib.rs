@@ -13,12 +13,14 @@ pub mod board;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod feedback;
 pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod protection;
 pub mod ratelimit;
+pub mod sla;
 pub mod wellbeing;
 pub mod widget;
 pub mod ws;
@@ -130,6 +132,9 @@ pub fn app(state: AppState) -> Router {
         .merge(protection::routes())
         .merge(wellbeing::routes())
         .merge(complaints::routes())
+        .merge(pages::tickets::routes())
+        .merge(feedback::routes())
+        .merge(sla::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))
@@ -162,11 +167,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let dispatcher = state.config.auto_assign.then(|| tokio::spawn(protection::dispatcher(store.clone())));
+    let sweeper = tokio::spawn(sla::sweeper(store.clone()));
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
     if let Some(task) = dispatcher {
         task.abort();
     }
+    sweeper.abort();
     store.close().await;
     result
 }

@@ -73,6 +73,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/widget/{channel}/messages", "Widget: send a message (idempotent by client_message_id); 201 after it is stored"),
     ("post", "/widget/{channel}/read", "Widget: move the customer's read marker"),
     ("get", "/widget/{channel}/ws", "Widget WebSocket: ?token=…&after=N; send frames acknowledged after commit"),
+    ("post", "/tickets/{id}/remedies/present", "Put every approved remedy to the customer: the widget shows them as choices (409 no_approved_remedies, remedy_already_chosen)"),
+    ("post", "/tickets/{id}/remedies/{rid}/withdraw", "Withdraw an offered or approved remedy; the widget is told what remains (409 remedy_chosen)"),
+    ("get", "/csat", "CSAT summary: count, average and 1-5 distribution by group_by=agent|team|complaint_type|conversation over days=1..366 (agents: their own)"),
+    ("post", "/widget/{channel}/remedies/{id}/choose", "Widget: the customer chooses one of the remedies put to them (one per ticket; 409 remedy_already_chosen, remedy_withdrawn)"),
+    ("post", "/widget/{channel}/csat", "Widget: answer a rating request {request_id, rating 1-5, comment?}; once per request (409 csat_already_recorded)"),
+    ("get", "/widget/{channel}/feedback", "Widget: remedy offers and rating requests still open on the visitor's conversation"),
     ("get", "/openapi.json", "This document"),
 ];
 

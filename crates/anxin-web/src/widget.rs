@@ -67,7 +67,7 @@ pub async fn demo_page(State(state): State<AppState>) -> ApiResult<Html<String>>
 }
 
 /// Answers preflights and adds CORS headers; which origins are allowed is checked per channel in the handlers.
-async fn cors(request: Request, next: Next) -> Response {
+pub(crate) async fn cors(request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
@@ -121,7 +121,7 @@ pub fn visitor(state: &AppState, channel: &Channel, token: Option<&str>) -> ApiR
     Ok(claims)
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 

@@ -28,6 +28,8 @@ pub enum BenchCommand {
     Sockets(crate::load::SocketsArgs),
     /// Latency of one routing decision with thousands of agents and tens of thousands waiting.
     Routing(crate::bench_routing::RoutingArgs),
+    /// The SLA sweeper with 100,000 open tickets: the find query per pass, idle and with a backlog, and full passes.
+    Sla(crate::bench_sla::SlaArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -36,6 +38,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Ingest(args) => return crate::load::ingest(args),
         BenchCommand::Sockets(args) => return crate::load::sockets(args),
         BenchCommand::Routing(args) => return crate::bench_routing::run(args),
+        BenchCommand::Sla(args) => return crate::bench_sla::run(args),
     };
     let rows = labelled::read_texts(&data)?;
     if rows.is_empty() {

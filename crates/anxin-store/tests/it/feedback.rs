@@ -167,7 +167,7 @@ async fn story(store: &Store) -> Result<(), StoreError> {
     // The customer rates 4 with a comment; a second answer is refused.
     let rated = store.record_csat(org.id, angry.id, request_id, 4, Some("  处理很快，谢谢 ".into())).await?;
     assert_eq!((rated.rating, rated.comment.as_deref()), (4, Some("处理很快，谢谢")));
-    assert_eq!((rated.agent_user_id, rated.team_id, rated.complaint_type.as_deref()), (agent.user_id, Some(team.id), angry.complaint_type.as_deref()));
+    assert_eq!((rated.agent_user_id, rated.team_id, rated.complaint_type.as_deref()), (agent.user_id, Some(team.id), Some("quality")), "the ticket's type");
     assert_eq!(store.record_csat(org.id, angry.id, request_id, 5, None).await.err(), conflict("csat_already_recorded"));
     let events = store.events_after(org.id, 0, 10_000).await?;
     let recorded = events.iter().find(|e| e.kind == EventKind::CsatRecorded).unwrap().for_customer().unwrap();

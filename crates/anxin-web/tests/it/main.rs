@@ -13,3 +13,4 @@ mod webdriver;
 mod wellbeing;
 mod protection;
 mod complaints;
+mod feedback;
