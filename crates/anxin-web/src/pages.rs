@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 use anxin_store::Principal;
 
+/// Complaint tickets: lists, the ticket with its workflow forms, the SLA risk board, the root-cause view.
+pub mod tickets;
 mod workspace;
 
 pub(crate) use workspace::emotion_badge;

@@ -351,6 +351,8 @@ struct InboxPage {
     can_assign_others: bool,
     can_reply: bool,
     notice: Option<&'static str>,
+    /// The "建议立案" card (`templates/tickets_suggestion.html`), when `tickets::suggested_ticket` says so.
+    suggestion: Option<super::tickets::Suggestion>,
     /// Names of the tone check's missing elements and problem kinds in this language, for the script.
     texts_json: String,
 }
@@ -431,7 +433,7 @@ async fn inbox_page(
         .then(|| list.last().map(|c| format!("/inbox?{}&before={}:{}", filter.query(None), c.last_message_at, c.id)))
         .flatten();
 
-    let (mut current, mut messages, mut strategy, mut profile) = (None, Vec::new(), None, None);
+    let (mut current, mut messages, mut strategy, mut profile, mut suggestion) = (None, Vec::new(), None, None, None);
     if let Some(id) = selected {
         let c = state.store.conversation(p.org_id, id).await?;
         let list: Vec<Message> = state.store.messages(p.org_id, id, 0, 500, false).await?;
@@ -462,6 +464,11 @@ async fn inbox_page(
             script: lang.t(&format!("strategy.{key}.script")),
         });
         profile = Some(profile_view(lang, &customer, &history, c.id));
+        if p.role.can(Action::UpdateConversation) && p.user_id.is_some() {
+            let open_ticket = state.store.has_open_ticket(p.org_id, c.id).await?;
+            suggestion = super::tickets::suggested_ticket(c.complaint_type.as_deref(), c.risk, &c.signals, open_ticket)
+                .map(|kind| super::tickets::Suggestion::new(lang, c.id, kind, c.risk, &c.signals));
+        }
         let name_of = |id: i64| users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_else(|| format!("#{id}"));
         current = Some(Current {
             id: c.id,
@@ -528,6 +535,7 @@ async fn inbox_page(
         can_assign_others: p.role.can(Action::AssignOthers),
         can_reply: p.role.can(Action::Reply),
         notice,
+        suggestion,
         texts_json: serde_json::json!({
             "missing": {
                 "acknowledgement": lang.t("tone.missing.acknowledgement"),
