@@ -10,6 +10,11 @@
 //   The server answers a repeated client id with the original message, so a retry never duplicates.
 // - The socket resumes with `?after=<last event id>`: after a reconnect it gets exactly the events it missed.
 //   Messages are shown once per server id.
+// - Remedies put to the customer (`remedies_offered`) are cards of buttons (`.anxin-offer[data-ticket-id]`,
+//   `.anxin-remedy[data-remedy-id]`); a click chooses one (`POST …/remedies/{id}/choose`), and the card then confirms
+//   the choice (`.anxin-remedy-chosen`, also on `remedy_chosen`). A rating request (`csat_requested`) shows 1–5 stars
+//   (`.anxin-csat button[data-rating]`), an optional comment (`#anxin-csat-comment`) and `#anxin-csat-send`
+//   (`POST …/csat`), then thanks. After a reload both come back from `GET …/feedback`; events replay idempotently.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -27,7 +32,12 @@
       typing: "客服正在输入…", online: "在线", connecting: "连接中…", offline: "连接中断，正在重连…",
       tooLong: "消息太长（{size}），最多 {max}。请删减后再发送，已为您保留草稿。",
       rejected: "消息未能发送：{reason}", slow: "发送太频繁，稍后自动重试",
-      rateTitle: "本次服务您满意吗？", rateThanks: "感谢您的评价！", star: "{n} 星", unread: "条新消息"
+      rateTitle: "本次服务您满意吗？", rateThanks: "感谢您的评价！", star: "{n} 星", unread: "条新消息",
+      rateComment: "还有什么想告诉我们的吗？（选填）", rateSend: "提交评价", rateFailed: "评价未能提交，请稍后重试",
+      remediesTitle: "请选择您希望的解决方案", remedyChosen: "您已选择：{remedy}。我们会尽快为您处理。",
+      remedyFailed: "未能提交您的选择，请稍后重试", remedyGone: "该方案已不再提供，请选择其他方案",
+      kinds: { refund: "退款", partial_refund: "部分退款 {amount}", replacement: "换货", reshipment: "补发",
+        coupon: "优惠券 {amount}", compensation: "补偿 {amount}", repair: "维修" }
     },
     "zh-Hant": {
       open: "聯繫客服", close: "關閉", title: "線上客服", hello: "您好！請問有什麼可以幫您？",
@@ -36,7 +46,12 @@
       typing: "客服正在輸入…", online: "線上", connecting: "連線中…", offline: "連線中斷，正在重新連線…",
       tooLong: "訊息太長（{size}），最多 {max}。請刪減後再發送，已為您保留草稿。",
       rejected: "訊息未能發送：{reason}", slow: "發送太頻繁，稍後自動重試",
-      rateTitle: "本次服務您滿意嗎？", rateThanks: "感謝您的評價！", star: "{n} 星", unread: "則新訊息"
+      rateTitle: "本次服務您滿意嗎？", rateThanks: "感謝您的評價！", star: "{n} 星", unread: "則新訊息",
+      rateComment: "還有什麼想告訴我們的嗎？（選填）", rateSend: "提交評價", rateFailed: "評價未能提交，請稍後重試",
+      remediesTitle: "請選擇您希望的解決方案", remedyChosen: "您已選擇：{remedy}。我們會盡快為您處理。",
+      remedyFailed: "未能提交您的選擇，請稍後重試", remedyGone: "該方案已不再提供，請選擇其他方案",
+      kinds: { refund: "退款", partial_refund: "部分退款 {amount}", replacement: "換貨", reshipment: "補發",
+        coupon: "優惠券 {amount}", compensation: "補償 {amount}", repair: "維修" }
     },
     "en": {
       open: "Chat with us", close: "Close", title: "Customer service", hello: "Hello! How can we help you?",
@@ -45,7 +60,13 @@
       typing: "An agent is typing…", online: "Online", connecting: "Connecting…", offline: "Disconnected, reconnecting…",
       tooLong: "This message is too long ({size}; the limit is {max}). Please shorten it; your draft is kept.",
       rejected: "Not sent: {reason}", slow: "Sending too fast; will retry shortly",
-      rateTitle: "How was our service?", rateThanks: "Thank you for your rating!", star: "{n} stars", unread: "new messages"
+      rateTitle: "How was our service?", rateThanks: "Thank you for your rating!", star: "{n} stars", unread: "new messages",
+      rateComment: "Anything else you would like to tell us? (optional)", rateSend: "Send rating",
+      rateFailed: "Your rating could not be sent; please try again", remediesTitle: "Please choose the solution you prefer",
+      remedyChosen: "You chose: {remedy}. We will take care of it right away.",
+      remedyFailed: "Your choice could not be sent; please try again", remedyGone: "This option is no longer offered; please choose another",
+      kinds: { refund: "Refund", partial_refund: "Partial refund {amount}", replacement: "Replacement", reshipment: "Reshipment",
+        coupon: "Coupon {amount}", compensation: "Compensation {amount}", repair: "Repair" }
     }
   };
   function pickLang(tag) {
@@ -129,6 +150,23 @@
     ".ax-stars{display:inline-flex;gap:2px}",
     ".ax-star{background:none;border:0;font-size:26px;line-height:1;color:#cbd5e1;cursor:pointer;padding:2px 4px;border-radius:6px}",
     ".ax-star[aria-pressed=true]{color:#f59e0b}",
+    ".ax-star:disabled{cursor:default}",
+    ".ax-csat-more{display:flex;flex-direction:column;gap:6px;margin-top:6px}",
+    ".ax-csat-more[hidden],.ax-csat-note:empty{display:none}",
+    ".ax-csat-comment{border:1px solid #cbd5e1;border-radius:10px;padding:6px 10px;font:inherit;resize:none;height:52px;color:#1f2937;background:#fff}",
+    ".ax-csat-comment:focus{outline:none;border-color:#0f766e;box-shadow:0 0 0 3px rgba(15,118,110,.18)}",
+    ".ax-csat-send{align-self:center;border:0;border-radius:10px;background:#0f766e;color:#fff;padding:6px 16px;font:inherit;font-weight:600;cursor:pointer}",
+    ".ax-csat-send:disabled{opacity:.6;cursor:default}",
+    ".ax-csat-note{font-size:12px;color:#b91c1c;margin-top:4px}",
+    ".ax-offer{align-self:stretch;background:#fff;border:1px solid #99f6e4;border-radius:12px;padding:10px 12px}",
+    ".ax-offer-title{margin:0 0 4px;font-weight:600}",
+    ".anxin-remedy{display:block;width:100%;text-align:start;margin-top:6px;border:1px solid #0f766e;border-radius:10px;background:#f0fdfa;color:#115e59;padding:8px 12px;font:inherit;cursor:pointer}",
+    ".anxin-remedy:hover{background:#ccfbf1}",
+    ".anxin-remedy:disabled{opacity:.6;cursor:default}",
+    ".anxin-remedy small{display:block;color:#475569;font-size:12px;overflow-wrap:anywhere}",
+    ".ax-offer-status{font-size:13px;margin-top:6px;color:#0f766e}",
+    ".ax-offer-status:empty{display:none}",
+    ".ax-offer-status.failed{color:#b91c1c}",
     ".ax-form{display:flex;align-items:flex-end;gap:8px;border-top:1px solid #e2e8f0;padding:8px;background:#fff}",
     ".ax-input{flex:1;border:1px solid #cbd5e1;border-radius:10px;padding:10px;resize:none;font:inherit;line-height:22px;height:44px;max-height:120px;overflow-y:auto;outline:none;color:#1f2937;background:#fff}",
     ".ax-input:focus{border-color:#0f766e;box-shadow:0 0 0 3px rgba(15,118,110,.18)}",
@@ -199,12 +237,15 @@
   error.setAttribute("role", "alert");
   error.setAttribute("data-anxin", "error");
 
-  // Rating prompt, shown when the conversation is resolved. Placeholder until the satisfaction survey (CSAT)
-  // is wired up: the choice is only kept in this browser's localStorage; nothing is sent to the server yet.
-  var rating = el("div", "ax-rating");
+  // Satisfaction survey (CSAT), shown when the server asks for a rating (`csat_requested`, e.g. once the
+  // conversation is resolved): 1–5 stars, an optional comment, sent once; then thanks.
+  var rating = el("div", "ax-rating anxin-csat");
   rating.hidden = true;
   rating.setAttribute("data-anxin", "rating");
+  rating.setAttribute("role", "group");
+  rating.setAttribute("aria-labelledby", "anxin-csat-title");
   var ratingTitle = el("p", null, t.rateTitle);
+  ratingTitle.id = "anxin-csat-title";
   var stars = el("div", "ax-stars");
   stars.setAttribute("role", "group");
   stars.setAttribute("aria-label", t.rateTitle);
@@ -215,11 +256,27 @@
     star.setAttribute("aria-label", fill(t.star, { n: n }));
     star.setAttribute("aria-pressed", "false");
     star.setAttribute("data-stars", String(n));
-    star.addEventListener("click", rate.bind(null, n));
+    star.setAttribute("data-rating", String(n));
+    star.addEventListener("click", pickStars.bind(null, n));
     starButtons.push(star);
     stars.appendChild(star);
   }
-  rating.appendChild(ratingTitle); rating.appendChild(stars);
+  var ratingMore = el("div", "ax-csat-more");
+  ratingMore.hidden = true;
+  var ratingComment = el("textarea", "ax-csat-comment");
+  ratingComment.id = "anxin-csat-comment";
+  ratingComment.maxLength = 1000;
+  ratingComment.placeholder = t.rateComment;
+  ratingComment.setAttribute("aria-label", t.rateComment);
+  var ratingSend = el("button", "ax-csat-send", t.rateSend);
+  ratingSend.type = "button";
+  ratingSend.id = "anxin-csat-send";
+  ratingSend.disabled = true;
+  ratingSend.addEventListener("click", function () { sendRating(); });
+  ratingMore.appendChild(ratingComment); ratingMore.appendChild(ratingSend);
+  var ratingNote = el("div", "ax-csat-note");
+  ratingNote.setAttribute("role", "status");
+  rating.appendChild(ratingTitle); rating.appendChild(stars); rating.appendChild(ratingMore); rating.appendChild(ratingNote);
 
   var form = el("form", "ax-form");
   var input = el("textarea", "ax-input");
@@ -364,23 +421,179 @@
 
   function setConversation(c) {
     conversation = c;
-    var resolved = c && c.status === "resolved";
-    if (resolved && rating.hidden) {
-      var chosen = 0;
-      try { chosen = Number(localStorage.getItem(storeKey + ":rating:" + c.id) || 0); } catch (e) { chosen = 0; }
-      paintStars(chosen);
-      ratingTitle.textContent = chosen ? t.rateThanks : t.rateTitle;
-    }
-    rating.hidden = !resolved;
+    // A new conversation began: a rating asked for on the previous one can no longer be given from here.
+    if (c && csat && csat.conversation_id !== c.id) { hideRating(); }
   }
+
+  // ----- remedies and the satisfaction survey (both resume from /feedback after a reload, and from events) -----
+  function post(path, body) {
+    return fetch(api + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer " + token },
+      body: JSON.stringify(body || {})
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) { return { ok: r.ok, status: r.status, data: d }; });
+    });
+  }
+  function yuan(fen) { var y = fen / 100; return "¥" + (y % 1 === 0 ? String(y) : y.toFixed(2)); }
+  function remedyLabel(r) {
+    var text = t.kinds[r.kind] || String(r.kind);
+    return fill(text, { amount: typeof r.amount_fen === "number" ? yuan(r.amount_fen) : "" }).trim();
+  }
+
+  var offers = {}; // ticket id → {card, buttons, status, chosen}
+  function offerCard(ticketId) {
+    var o = offers[ticketId];
+    if (o) { return o; }
+    var card = el("div", "ax-offer anxin-offer");
+    card.setAttribute("data-ticket-id", String(ticketId));
+    card.setAttribute("role", "group");
+    var heading = el("p", "ax-offer-title", t.remediesTitle);
+    heading.id = "anxin-offer-title-" + ticketId;
+    card.setAttribute("aria-labelledby", heading.id);
+    var buttons = el("div", "ax-offer-choices");
+    var status = el("div", "ax-offer-status");
+    status.setAttribute("role", "status");
+    card.appendChild(heading); card.appendChild(buttons); card.appendChild(status);
+    o = offers[ticketId] = { card: card, buttons: buttons, status: status, chosen: false };
+    append(card);
+    return o;
+  }
+  // The remedies put to the customer now (an empty list: all withdrawn).
+  function showOffer(ticketId, remedies) {
+    var o = offers[ticketId];
+    if (o && o.chosen) { return; }
+    if (!remedies || !remedies.length) {
+      if (o) { o.card.remove(); delete offers[ticketId]; }
+      return;
+    }
+    o = offerCard(ticketId);
+    o.buttons.textContent = "";
+    o.status.textContent = "";
+    o.status.classList.remove("failed");
+    remedies.forEach(function (r) {
+      var b = el("button", "anxin-remedy");
+      b.type = "button";
+      b.setAttribute("data-remedy-id", String(r.id));
+      b.appendChild(el("span", null, remedyLabel(r))); // text, never HTML
+      if (r.note) { b.appendChild(el("small", null, r.note)); }
+      b.addEventListener("click", function () { chooseRemedy(ticketId, r, b); });
+      o.buttons.appendChild(b);
+    });
+  }
+  function showChosen(ticketId, remedy) {
+    var o = offerCard(ticketId);
+    o.chosen = true;
+    o.buttons.textContent = "";
+    o.status.classList.remove("failed");
+    o.status.classList.add("anxin-remedy-chosen");
+    o.status.textContent = fill(t.remedyChosen, { remedy: remedyLabel(remedy) });
+  }
+  function chooseRemedy(ticketId, remedy, button) {
+    var o = offers[ticketId];
+    if (!o || o.chosen || !token) { return; }
+    var all = o.buttons.querySelectorAll("button");
+    Array.prototype.forEach.call(all, function (b) { b.disabled = true; });
+    post("/remedies/" + encodeURIComponent(remedy.id) + "/choose").then(function (res) {
+      if (res.ok) {
+        showChosen(ticketId, res.data.remedy || remedy);
+        o.status.tabIndex = -1;
+        o.status.focus(); // the buttons are gone: keyboard users land on the confirmation
+        return;
+      }
+      var code = res.data.error && res.data.error.code;
+      Array.prototype.forEach.call(all, function (b) { b.disabled = false; });
+      o.status.classList.add("failed");
+      if (code === "remedy_withdrawn" || code === "not_found") { button.remove(); o.status.textContent = t.remedyGone; }
+      else if (code === "remedy_already_chosen") { o.status.textContent = t.remedyFailed; refreshFeedback(); }
+      else { o.status.textContent = t.remedyFailed; }
+    }, function () {
+      Array.prototype.forEach.call(all, function (b) { b.disabled = false; });
+      o.status.classList.add("failed");
+      o.status.textContent = t.remedyFailed;
+    });
+  }
+
+  var csat = null;      // the rating request on screen: {request_id, conversation_id, ticket_id, done}
+  var csatWaiting = []; // further requests, shown after this one
+  var chosenStars = 0;
+  function askRating(request) {
+    if (!request || !request.request_id) { return; }
+    if (csat && csat.request_id === request.request_id) { return; }
+    if (csat && !csat.done) {
+      if (!csatWaiting.some(function (w) { return w.request_id === request.request_id; })) { csatWaiting.push(request); }
+      return;
+    }
+    csat = { request_id: request.request_id, conversation_id: request.conversation_id, ticket_id: request.ticket_id, done: false };
+    rating.setAttribute("data-request-id", String(request.request_id));
+    ratingTitle.textContent = t.rateTitle;
+    ratingNote.textContent = "";
+    ratingComment.value = "";
+    chosenStars = 0;
+    paintStars(0);
+    starButtons.forEach(function (b) { b.disabled = false; });
+    ratingMore.hidden = true;
+    ratingSend.disabled = true;
+    rating.hidden = false;
+  }
+  function hideRating() { csat = null; csatWaiting = []; rating.hidden = true; rating.removeAttribute("data-request-id"); }
   function paintStars(n) {
     starButtons.forEach(function (b, i) { b.setAttribute("aria-pressed", i < n ? "true" : "false"); });
   }
-  function rate(n) {
-    // Placeholder: kept locally only. The CSAT issue will send the rating to the server.
+  function pickStars(n) {
+    if (!csat || csat.done) { return; }
+    chosenStars = n;
     paintStars(n);
+    ratingMore.hidden = false;
+    ratingSend.disabled = false;
+    ratingNote.textContent = "";
+  }
+  // The rating was recorded (here, or in another tab of this visitor).
+  function thanked(requestId, n) {
+    if (!csat || csat.request_id !== requestId) { csatWaiting = csatWaiting.filter(function (w) { return w.request_id !== requestId; }); return; }
+    csat.done = true;
+    if (n) { paintStars(n); }
+    starButtons.forEach(function (b) { b.disabled = true; });
+    ratingMore.hidden = true;
+    ratingNote.textContent = "";
     ratingTitle.textContent = t.rateThanks;
-    try { if (conversation) { localStorage.setItem(storeKey + ":rating:" + conversation.id, String(n)); } } catch (e) { /* ignore */ }
+    var next = csatWaiting.shift();
+    if (next) { setTimeout(function () { if (csat && csat.done) { askRating(next); } }, 2500); }
+  }
+  function sendRating() {
+    if (!csat || csat.done || !chosenStars || !token) { return; }
+    var request = csat.request_id, n = chosenStars;
+    ratingSend.disabled = true;
+    var body = { request_id: request, rating: n };
+    var comment = ratingComment.value.trim();
+    if (comment) { body.comment = comment; }
+    post("/csat", body).then(function (res) {
+      var code = res.data.error && res.data.error.code;
+      if (res.ok || code === "csat_already_recorded") {
+        thanked(request, n);
+        ratingTitle.tabIndex = -1;
+        ratingTitle.focus(); // the form is gone: keyboard users land on the thanks
+        return;
+      }
+      if (code === "not_found") { hideRating(); return; }
+      ratingSend.disabled = false;
+      ratingNote.textContent = t.rateFailed;
+    }, function () {
+      ratingSend.disabled = false;
+      ratingNote.textContent = t.rateFailed;
+    });
+  }
+  // What is still open on the conversation (after a reload the events are behind us).
+  function refreshFeedback() {
+    if (!token) { return Promise.resolve(); }
+    return fetch(api + "/feedback", { headers: { authorization: "Bearer " + token } })
+      .then(function (r) { return r.ok ? r.json() : { offers: [], csat: [] }; })
+      .then(function (d) {
+        (d.offers || []).forEach(function (o) {
+          if (o.chosen) { showChosen(o.ticket_id, o.chosen); } else { showOffer(o.ticket_id, o.remedies); }
+        });
+        (d.csat || []).forEach(askRating);
+      }, function () { /* offline: the events bring it */ });
   }
 
   function connect() {
@@ -407,6 +620,14 @@
           if (ev.data.message && ev.data.message.kind === "agent") { typing.textContent = ""; }
         } else if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") {
           setConversation(ev.data.conversation);
+        } else if (ev.kind === "remedies_offered") {
+          showOffer(ev.data.ticket_id, ev.data.remedies);
+        } else if (ev.kind === "remedy_chosen") {
+          showChosen(ev.data.ticket_id, ev.data.remedy);
+        } else if (ev.kind === "csat_requested") {
+          askRating(ev.data);
+        } else if (ev.kind === "csat_recorded") {
+          thanked(ev.data.request_id, ev.data.rating);
         } else if (ev.kind === "typing" && ev.data && ev.data.side === "agent") {
           typing.textContent = t.typing;
           clearTimeout(typing._timer);
@@ -500,7 +721,6 @@
     var p = { client_message_id: uid(), text: text, kind: "customer" };
     pending[p.client_message_id] = p;
     save();
-    if (conversation && conversation.status === "resolved") { rating.hidden = true; }
     deliver(p);
     input.focus();
   });
@@ -540,7 +760,7 @@
       if (ids.length) { markRead(Math.max.apply(null, ids)); }
       if (!started) {
         started = true;
-        session().then(history).then(connect, function () {
+        session().then(history).then(refreshFeedback).then(connect, function () {
           setConn("offline");
           started = false;
           retryTimer = setTimeout(function () { if (!started && !panel.hidden) { setOpen(true); } }, backoff);

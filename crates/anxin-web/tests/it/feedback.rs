@@ -184,3 +184,140 @@ fn story(app: TestApp) {
     assert_eq!(field(&lead.get("/api/v1/csat?since=0")), (422, Some("query")));
     assert_eq!(Client::new(&app).get("/api/v1/csat").0, 401);
 }
+
+/// The same story in a real browser: the widget on a shop's page draws the remedies as buttons, the customer
+/// chooses one and rates the service with stars and a comment; after a reload the choice is still confirmed.
+#[test]
+fn the_widget_shows_remedies_and_the_rating_in_a_browser() {
+    use crate::webdriver::{Browser, ENTER};
+    const WIDGET: &str = "#anxin-widget";
+    let app = TestApp::spawn(None);
+    let shop = ShopPage::start(&app);
+    let b = Browser::start("zh-CN");
+    let in_widget = |b: &Browser, css: &str| b.wait_until(&format!("`{css}` in the widget"), |b| b.find_all_in_shadow(WIDGET, css).into_iter().next());
+    let shows = |b: &Browser, css: &str, needle: &str| {
+        b.wait_until(&format!("{needle:?} in `{css}`"), |b| {
+            b.find_all_in_shadow(WIDGET, css).into_iter().find(|e| b.text(e).contains(needle)).map(|_| ())
+        })
+    };
+    let open = |b: &Browser| {
+        b.goto(&shop.url);
+        b.click(&in_widget(b, "[data-anxin=open]"));
+        b.wait_until("the widget to be online", |b| {
+            let state = b.find_all_in_shadow(WIDGET, "[data-anxin=state]").into_iter().next()?;
+            (b.attribute(&state, "data-state").as_deref() == Some("online")).then_some(())
+        });
+    };
+    open(&b);
+    b.send_keys(&in_widget(&b, "[data-anxin=input]"), &format!("收到的保温杯漏水，太失望了{ENTER}"));
+
+    let mut agent = app.login("agent");
+    let conversation = b.wait_until("the message to be stored", |_| {
+        let (_, list) = agent.get("/api/v1/conversations");
+        list["conversations"].as_array()?.iter().find(|c| c["preview"] == "收到的保温杯漏水，太失望了").and_then(|c| c["id"].as_i64())
+    });
+    let (status, opened) = agent.post(&format!("/api/v1/conversations/{conversation}/tickets"), &json!({"complaint_type": "quality"}));
+    assert_eq!(status, 201, "{opened}");
+    let ticket = opened["ticket"]["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for body in [json!({"kind": "replacement"}), json!({"kind": "partial_refund", "amount_fen": 1550, "note": "<b>差价</b>"}), json!({"kind": "coupon", "amount_fen": 2000})] {
+        let (status, made) = agent.post(&format!("/api/v1/tickets/{ticket}/remedies"), &body);
+        assert_eq!(status, 201, "{made}");
+        ids.push(made["remedy"]["id"].as_i64().unwrap());
+    }
+    assert_eq!(agent.post(&format!("/api/v1/tickets/{ticket}/remedies/present"), &json!({})).0, 200);
+
+    // Three cards of buttons, in Simplified Chinese, the note shown as text.
+    shows(&b, ".anxin-offer", "请选择您希望的解决方案");
+    let partial = in_widget(&b, &format!(".anxin-remedy[data-remedy-id='{}']", ids[1]));
+    assert_eq!(b.text(&partial).lines().collect::<Vec<_>>(), ["部分退款 ¥15.50", "<b>差价</b>"]);
+    assert_eq!(b.text(&in_widget(&b, &format!(".anxin-remedy[data-remedy-id='{}']", ids[2]))), "优惠券 ¥20");
+    assert_eq!(b.find_all_in_shadow(WIDGET, ".anxin-remedy").len(), 3);
+
+    // The agent withdraws the coupon: its button goes. The customer chooses the partial refund from the keyboard.
+    assert_eq!(agent.post(&format!("/api/v1/tickets/{ticket}/remedies/{}/withdraw", ids[2]), &json!({})).0, 200);
+    b.wait_until("the withdrawn remedy's button to go", |b| (b.find_all_in_shadow(WIDGET, ".anxin-remedy").len() == 2).then_some(()));
+    let partial = in_widget(&b, &format!(".anxin-remedy[data-remedy-id='{}']", ids[1]));
+    b.send_keys(&partial, ENTER);
+    shows(&b, ".anxin-remedy-chosen", "您已选择：部分退款 ¥15.50");
+    let (_, seen) = agent.get(&format!("/api/v1/tickets/{ticket}"));
+    assert_eq!(seen["remedies"].as_array().unwrap().iter().find(|r| r["id"] == ids[1]).unwrap()["state"], "chosen");
+
+    // Resolved: five labelled stars, a comment, send, thanks.
+    assert_eq!(agent.patch(&format!("/api/v1/conversations/{conversation}"), &json!({"status": "resolved"})).0, 200);
+    let four = in_widget(&b, ".anxin-csat button[data-rating='4']");
+    b.wait_until("the rating to be shown", |b| b.displayed(&four).then_some(()));
+    assert_eq!(b.attribute(&four, "aria-label").as_deref(), Some("4 星"));
+    b.click(&four);
+    b.send_keys(&in_widget(&b, "#anxin-csat-comment"), "换得很快");
+    b.click(&in_widget(&b, "#anxin-csat-send"));
+    shows(&b, "[data-anxin=rating]", "感谢您的评价");
+    let mut lead = app.login("lead");
+    let summary = b.wait_until("the rating to be counted", |_| {
+        let (_, s) = lead.get("/api/v1/csat?group_by=agent");
+        (s["summary"]["total"]["count"] == 1).then_some(s)
+    });
+    assert_eq!(summary["summary"]["total"]["average"], 4.0);
+
+    // A reload: the choice is still confirmed; no buttons come back.
+    open(&b);
+    shows(&b, ".anxin-remedy-chosen", "您已选择：部分退款 ¥15.50");
+    assert!(b.find_all_in_shadow(WIDGET, ".anxin-remedy").is_empty());
+}
+
+/// A shop's page on its own origin, embedding the widget for a web-chat channel that allows that origin.
+struct ShopPage {
+    url: String,
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ShopPage {
+    fn start(app: &TestApp) -> ShopPage {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let origin = format!("http://{addr}");
+        let mut admin = app.login("admin");
+        let (status, body) = admin.post("/api/v1/channels", &json!({"kind": "web_chat", "name": "保温杯旗舰店", "allowed_origins": [origin]}));
+        assert_eq!(status, 201, "{body}");
+        let key = body["channel"]["public_key"].as_str().unwrap().to_owned();
+        let page = format!(
+            "<!doctype html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>店</title></head><body><h1>保温杯</h1>{}</body></html>",
+            anxin_web::widget::snippet(&app.base, &key)
+        );
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 2048];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", page.len());
+                let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(page.as_bytes()));
+            }
+        });
+        ShopPage { url: format!("{origin}/"), addr, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for ShopPage {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(self.addr); // wakes the accept loop
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
