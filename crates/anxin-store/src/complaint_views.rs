@@ -77,8 +77,8 @@ impl From<&Ticket> for TicketLine {
 /// Wall-clock hours from resolution to the follow-up when a resolved ticket has no `follow_up_due_at` (resolved
 /// before the SLA timers stored one): the SLA settings' default.
 pub const DEFAULT_FOLLOW_UP_MS: i64 = 48 * 3_600_000;
-/// How long a due follow-up may wait before it counts as overdue and shows on the leads' list. The SLA settings'
-/// default (`follow_up_grace_hours`); see [`Store::follow_ups`].
+/// How long a due follow-up may wait before it counts as overdue and shows on the leads' list, when the
+/// organisation's SLA settings cannot be read (their default `follow_up_grace_hours`).
 pub const DEFAULT_FOLLOW_UP_GRACE_MS: i64 = 24 * 3_600_000;
 /// Most rows a view reads (an organisation with more open tickets than this has bigger problems than this page).
 const VIEW_LIMIT: i64 = 2000;
@@ -348,9 +348,7 @@ impl Store {
     /// The follow-ups on the viewer's list: their own resolved tickets whose follow-up is due, and for supervisors
     /// and admins every resolved ticket whose follow-up is overdue by more than `grace_ms`. A ticket resolved
     /// without a stored `follow_up_due_at` is due [`DEFAULT_FOLLOW_UP_MS`] after its resolution.
-    ///
-    /// Note: the grace period comes from the caller ([`DEFAULT_FOLLOW_UP_GRACE_MS`] until the SLA settings offer a
-    /// reader for `follow_up_grace_hours`).
+    /// The caller passes the grace period (the SLA settings' `follow_up_grace_hours`).
     pub async fn follow_ups(&self, viewer: Principal, grace_ms: i64) -> Result<FollowUps> {
         let now = self.now();
         let lead = matches!(viewer.role, Role::Supervisor | Role::Admin);

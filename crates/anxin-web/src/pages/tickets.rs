@@ -143,6 +143,7 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
         "退回、轉回、撤銷和記錄處理結果時必須填寫說明；記錄處理結果時請寫明調查發現與處理方案。",
         "Returns, hand-backs, cancelling and the outcome need a comment; for the outcome, write the findings and the fix.",
     ]),
+    ("tickets.comment_unsent", ["你填写但未提交的说明（可复制保存）", "你填寫但未提交的說明（可複製保存）", "What you typed, not submitted (copy it if you need it)"]),
     ("tickets.needs_comment", ["（需填写说明）", "（需填寫說明）", "(needs a comment)"]),
     ("tickets.department_pick", ["转交部门", "轉交部門", "Department"]),
     ("tickets.department_default", ["按升级路径（默认）", "按升級路徑（預設）", "By the escalation path (default)"]),
@@ -464,10 +465,10 @@ fn row_view(lang: Lang, l: &TicketLine, offset: i64, now: i64, status: SlaStatus
     }
 }
 
-fn follow_up_row(lang: Lang, l: &TicketLine, offset: i64, now: i64) -> RowView {
+fn follow_up_row(lang: Lang, l: &TicketLine, offset: i64, now: i64, grace_ms: i64) -> RowView {
     let due = views::follow_up_due(l);
     let status = match due {
-        Some(d) if d + views::DEFAULT_FOLLOW_UP_GRACE_MS <= now => SlaStatus::Breached,
+        Some(d) if d + grace_ms <= now => SlaStatus::Breached,
         Some(d) if d <= now => SlaStatus::Warning,
         _ => SlaStatus::Ok,
     };
@@ -520,8 +521,12 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, Query(q): 
         Ok(t) => t,
         Err(e) => return store_failed(&v, &here, e),
     };
-    // The grace period is the SLA settings' default: the settings have no reader in the store yet.
-    let follow = match state.store.follow_ups(p.clone(), views::DEFAULT_FOLLOW_UP_GRACE_MS).await {
+    // How long a due follow-up may wait before it is overdue: the organisation's SLA settings.
+    let grace_ms = match state.store.sla_settings(p.org_id).await {
+        Ok(sla) => i64::from(sla.follow_up_grace_hours) * 3_600_000,
+        Err(_) => views::DEFAULT_FOLLOW_UP_GRACE_MS,
+    };
+    let follow = match state.store.follow_ups(p.clone(), grace_ms).await {
         Ok(f) => f,
         Err(e) => return store_failed(&v, &here, e),
     };
@@ -555,9 +560,9 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, Query(q): 
                 row_view(lang, &l, offset, now, views::board_status(&l, now), views::nearest_deadline(&l))
             })
             .collect(),
-        due: follow.due.iter().map(|l| follow_up_row(lang, l, offset, now)).collect(),
-        overdue: follow.overdue.iter().map(|l| follow_up_row(lang, l, offset, now)).collect(),
-        grace_text: lang.t("tickets.follow_ups.grace").replace("{n}", &(views::DEFAULT_FOLLOW_UP_GRACE_MS / 3_600_000).to_string()),
+        due: follow.due.iter().map(|l| follow_up_row(lang, l, offset, now, grace_ms)).collect(),
+        overdue: follow.overdue.iter().map(|l| follow_up_row(lang, l, offset, now, grace_ms)).collect(),
+        grace_text: lang.t("tickets.follow_ups.grace").replace("{n}", &(grace_ms / 3_600_000).to_string()),
     };
     render(&page, StatusCode::OK)
 }

@@ -14,3 +14,4 @@ mod wellbeing;
 mod protection;
 mod complaints;
 mod feedback;
+mod ticket_pages;

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub other_org_conversation: i64,
     /// The server's counters (e.g. open WebSocket connections, for a test that must wait for a page's socket).
     pub metrics: std::sync::Arc<anxin_web::metrics::Metrics>,
+    /// The server's store (e.g. `app.store.clock().advance(ms)` to reach a deadline without waiting).
+    pub store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -67,9 +69,9 @@ impl TestApp {
             rt.block_on(async move {
                 let store = Store::open(config.backend()).await.expect("open store");
                 let seeded = seed(&store).await;
-                let state = AppState::new(store, config).await.expect("state");
+                let state = AppState::new(store.clone(), config).await.expect("state");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready_tx.send((listener.local_addr().unwrap(), seeded, state.metrics.clone())).unwrap();
+                ready_tx.send((listener.local_addr().unwrap(), seeded, state.metrics.clone(), store)).unwrap();
                 anxin_web::serve(listener, state, async {
                     let _ = shutdown_rx.await;
                 })
@@ -77,13 +79,14 @@ impl TestApp {
                 .unwrap();
             });
         });
-        let (addr, (channel_key, other_org_conversation), metrics) =
+        let (addr, (channel_key, other_org_conversation), metrics, store) =
             ready_rx.recv_timeout(Duration::from_secs(60)).expect("server started");
         TestApp {
             base: format!("http://{addr}"),
             channel_key,
             other_org_conversation,
             metrics,
+            store,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
             _dir: dir,
