@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+pub mod sla;
+
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/teams/{id}/routing", post(save_team_routing))
         .route("/admin/channels", get(channels_page).post(create_channel))
         .route("/admin/settings", get(settings_page).post(save_settings))
+        .route("/admin/sla", get(sla::page).post(sla::save))
         .route(
             "/assets/admin.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], include_str!("../assets/admin.css")) }),
@@ -165,6 +168,7 @@ fn notice(lang: Lang, ok: Option<&str>) -> Option<&'static str> {
         "channel_created" => "admin.ok.channel_created",
         "settings_saved" => "admin.ok.settings_saved",
         "routing_saved" => "admin.ok.routing_saved",
+        "sla_saved" => "admin.ok.sla_saved",
         _ => return None,
     };
     Some(lang.t(key))

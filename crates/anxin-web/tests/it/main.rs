@@ -14,4 +14,5 @@ mod wellbeing;
 mod protection;
 mod complaints;
 mod feedback;
+mod sla;
 mod ticket_pages;
