@@ -692,7 +692,20 @@ fn limit_text(lang: Lang, hats: &[TicketActor], limits: &RemedyLimits) -> String
     lang.t("tickets.limit").replace("{a}", &yuan(limit)).replace("{who}", actor_text(lang, by))
 }
 
-async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed: Typed, notice: Option<String>, alert: Option<String>) -> Result<TicketPage, StoreError> {
+/// The message at the top of the ticket page: a success (after a redirect) or what went wrong with a form.
+enum Banner {
+    None,
+    Notice(String),
+    Alert(String),
+}
+
+impl Banner {
+    fn alert(lang: Lang, key: &str) -> Banner {
+        Banner::Alert(lang.t(key).to_owned())
+    }
+}
+
+async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed: Typed, banner: Banner) -> Result<TicketPage, StoreError> {
     let lang = v.lang;
     let detail = state.store.ticket(p.clone(), id).await?;
     let teams = state.store.teams(p.org_id).await?;
@@ -710,7 +723,7 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
     let chooser = hats.iter().any(|h| matches!(h, TicketActor::Agent | TicketActor::Lead | TicketActor::Admin));
     let chosen = detail.remedies.iter().any(|r| r.state == RemedyState::Chosen);
     let team_name = |team: Option<i64>| team.and_then(|id| teams.iter().find(|x| x.id == id).map(|x| x.name.clone()));
-    let (emotion_key, emotion_icon, emotion_text) = emotion_badge(t.emotion.as_deref());
+    let (_, emotion_icon, emotion_text) = emotion_badge(t.emotion.as_deref());
     let mut facts = vec![
         ("tickets.col.type", type_text(lang, t.complaint_type).to_owned()),
         ("tickets.col.severity", severity_text(lang, t.severity).to_owned()),
@@ -732,7 +745,6 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
     if t.state == TicketState::Resolved || t.follow_up_due_at.is_some() {
         facts.push(("tickets.follow_ups.at", at(views::follow_up_due(&line))));
     }
-    let _ = emotion_key;
     let steps = detail
         .steps
         .iter()
@@ -793,8 +805,8 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
         me: Some(menu_user(state, p).await),
         csrf: p.csrf_token.clone().unwrap_or_default(),
         here: percent_encode(&format!("/tickets/{id}")),
-        notice,
-        alert,
+        notice: if let Banner::Notice(n) = &banner { Some(n.clone()) } else { None },
+        alert: if let Banner::Alert(a) = &banner { Some(a.clone()) } else { None },
         id,
         version: t.version,
         open,
@@ -824,8 +836,8 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
     })
 }
 
-async fn show_ticket(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed: Typed, status: StatusCode, notice: Option<String>, alert: Option<String>) -> Response {
-    match ticket_view(state, v, p, id, typed, notice, alert).await {
+async fn show_ticket(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed: Typed, status: StatusCode, banner: Banner) -> Response {
+    match ticket_view(state, v, p, id, typed, banner).await {
         Ok(page) => render(&page, status),
         Err(e) => store_failed(v, &format!("/tickets/{id}"), e),
     }
@@ -862,8 +874,8 @@ async fn ticket_page(State(state): State<AppState>, headers: HeaderMap, Path(id)
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return bad_id(v.lang) };
-    let notice = notice_text(v.lang, q.ok.as_deref(), q.a.as_deref());
-    show_ticket(&state, &v, &p, id, Typed::default(), StatusCode::OK, notice, None).await
+    let banner = notice_text(v.lang, q.ok.as_deref(), q.a.as_deref()).map_or(Banner::None, Banner::Notice);
+    show_ticket(&state, &v, &p, id, Typed::default(), StatusCode::OK, banner).await
 }
 
 /// Keeps what was typed, bounded (a huge field is refused, and what comes back is its first part).
@@ -913,7 +925,7 @@ async fn act_form(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         _ => None,
     };
     if let Some((status, key)) = problem {
-        return show_ticket(&state, &v, &p, id, typed, status, None, Some(lang.t(key).to_owned())).await;
+        return show_ticket(&state, &v, &p, id, typed, status, Banner::alert(lang, key)).await;
     }
     let (Some(action), Some(version), Ok(comment), Ok(department)) = (action, version, comment, department) else { unreachable!("checked above") };
     let act = TicketAct {
@@ -927,7 +939,7 @@ async fn act_form(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(Err(refusal)) => refusal,
         Err(StoreError::Conflict(what)) if what == "department_team_id" || what == "department_required" => {
             let key = if what == "department_required" { "tickets.error.department_required" } else { "tickets.error.department" };
-            return show_ticket(&state, &v, &p, id, typed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(lang.t(key).to_owned())).await;
+            return show_ticket(&state, &v, &p, id, typed, StatusCode::UNPROCESSABLE_ENTITY, Banner::alert(lang, key)).await;
         }
         Err(e) => return store_failed(&v, &here, e),
     };
@@ -942,7 +954,7 @@ async fn act_form(State(state): State<AppState>, headers: HeaderMap, Path(id): P
             RefusedBecause::NotFromThisState => (StatusCode::CONFLICT, "tickets.error.not_from_state"),
         },
     };
-    show_ticket(&state, &v, &p, id, typed, status, None, Some(lang.t(key).to_owned())).await
+    show_ticket(&state, &v, &p, id, typed, status, Banner::alert(lang, key)).await
 }
 
 async fn offer_form(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Pairs) -> Response {
@@ -974,7 +986,7 @@ async fn offer_form(State(state): State<AppState>, headers: HeaderMap, Path(id):
         typed.errors.push(("note", lang.t("tickets.error.note")));
     }
     let (Some(kind), Ok(amount_fen), Ok(note), true) = (kind, amount, note, shape_ok) else {
-        return show_ticket(&state, &v, &p, id, typed, StatusCode::UNPROCESSABLE_ENTITY, None, Some(lang.t("form.fix_errors").to_owned())).await;
+        return show_ticket(&state, &v, &p, id, typed, StatusCode::UNPROCESSABLE_ENTITY, Banner::alert(lang, "form.fix_errors")).await;
     };
     match state.store.offer_remedy(p.clone(), id, NewRemedy { kind, amount_fen, note }).await {
         Ok((_, decision)) => {
@@ -993,7 +1005,7 @@ async fn offer_form(State(state): State<AppState>, headers: HeaderMap, Path(id):
                 }
                 _ => "tickets.error.not_open",
             };
-            show_ticket(&state, &v, &p, id, typed, StatusCode::CONFLICT, None, Some(lang.t(key).to_owned())).await
+            show_ticket(&state, &v, &p, id, typed, StatusCode::CONFLICT, Banner::alert(lang, key)).await
         }
         Err(e) => store_failed(&v, &here, e),
     }
@@ -1026,7 +1038,7 @@ async fn remedy_form(State(state): State<AppState>, headers: HeaderMap, Path((id
         Err(e) => return store_failed(&v, &here, e),
     };
     let status = if key == "tickets.error.remedy_forbidden" { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
-    show_ticket(&state, &v, &p, id, Typed::default(), status, None, Some(lang.t(key).to_owned())).await
+    show_ticket(&state, &v, &p, id, Typed::default(), status, Banner::alert(lang, key)).await
 }
 
 // ----- POST /tickets/new (the workspace's suggestion card) -----
