@@ -147,6 +147,7 @@ function connect() {
     if (ev.kind === "message_created" && ev.conversation_id === current) { appendMessage(ev.data.message); if (typing) typing.hidden = true; }
     if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") touchRow(ev.data.conversation);
     if (ev.kind === "typing" && ev.conversation_id === current && ev.data?.side === "customer") showTyping();
+    if (ev.kind === "ticket_updated") ticketNotice(ev.data);
   };
   ws.onclose = () => {
     if (live) { live.textContent = live.dataset.off; live.classList.add("off"); }
@@ -157,6 +158,25 @@ function connect() {
 }
 let socket = null;
 if (root) connect();
+
+// A complaint ticket that now waits for me (the department's outcome is back, the lead returned it) or whose
+// clock warned or breached: a notice with a link, so the agent knows without watching the ticket list.
+function ticketNotice(data) {
+  const t = data?.ticket;
+  const box = document.getElementById("ticket-notices");
+  if (!t || !box || t.owner_id !== meId) return;
+  const fired = data.sla?.fired;
+  const key = fired ?? (t.holder === "agent" && ["outcome_ready", "returned_to_agent"].includes(t.state) ? t.state : null);
+  if (!key || !texts.ticket_notice?.[key]) return;
+  box.querySelector(`[data-ticket="${t.id}"]`)?.remove();
+  const p = el("p", `ticket-notice ticket-notice-${key}`);
+  p.dataset.ticket = t.id;
+  p.append(el("span", null, `${texts.ticket_notice[key]} `));
+  const a = el("a", null, `${texts.ticket_notice.open} #${t.id}`);
+  a.href = `/tickets/${t.id}`;
+  p.append(a);
+  box.prepend(p);
+}
 
 // The customer sees "read" once the agent has the conversation open (and the page is visible).
 let readUpTo = 0;

@@ -449,11 +449,15 @@ struct AlertView {
     text: &'static str,
     ago: String,
     actions: Vec<(&'static str, &'static str)>,
+    /// The complaint ticket an SLA alert is about.
+    ticket: Option<i64>,
 }
 
 fn alert_view(lang: Lang, alert: &anxin_store::routing::Alert, now: i64) -> AlertView {
     use anxin_store::routing::AlertAction as A;
-    let mut actions = vec![A::GrantBreak, A::CalmerQueue, A::OneToOne];
+    // An SLA alert is about a ticket, not the person's wellbeing: open the ticket, or acknowledge.
+    let ticket = alert.details["ticket_id"].as_i64().filter(|_| matches!(alert.kind.as_str(), "sla_breach" | "follow_up_overdue"));
+    let mut actions = if ticket.is_some() { Vec::new() } else { vec![A::GrantBreak, A::CalmerQueue, A::OneToOne] };
     if alert.kind == "reroute" {
         actions.insert(0, A::Reroute);
     }
@@ -468,6 +472,7 @@ fn alert_view(lang: Lang, alert: &anxin_store::routing::Alert, now: i64) -> Aler
         },
         ago: ago_text(lang, now - alert.created_at),
         actions: actions.into_iter().map(|a| (a.as_str(), lang.t(&format!("action.{}", a.as_str())))).collect(),
+        ticket,
     }
 }
 

@@ -554,6 +554,13 @@ async fn inbox_page(
             "risk": lang.t("conversation.risk"),
             "status": STATUSES.iter().map(|k| (k.to_string(), serde_json::Value::from(lang.t(&format!("status.{k}"))))).collect::<serde_json::Map<_, _>>(),
             "new_conversations": lang.t("inbox.new_conversations"),
+            "ticket_notice": {
+                "outcome_ready": lang.t("tickets.notice.outcome_ready"),
+                "returned_to_agent": lang.t("tickets.notice.returned_to_agent"),
+                "warning": lang.t("tickets.notice.warning"),
+                "breach": lang.t("tickets.notice.breach"),
+                "open": lang.t("alerts.open_ticket"),
+            },
             "protection": crate::protection::TEXTS
                 .iter()
                 .map(|(key, _)| (key.to_string(), serde_json::Value::from(lang.t(key))))
