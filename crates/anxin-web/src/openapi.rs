@@ -79,6 +79,9 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/widget/{channel}/remedies/{id}/choose", "Widget: the customer chooses one of the remedies put to them (one per ticket; 409 remedy_already_chosen, remedy_withdrawn)"),
     ("post", "/widget/{channel}/csat", "Widget: answer a rating request {request_id, rating 1-5, comment?}; once per request (409 csat_already_recorded)"),
     ("get", "/widget/{channel}/feedback", "Widget: remedy offers and rating requests still open on the visitor's conversation"),
+    ("get", "/sla", "SLA settings: working calendar (time zone, weekly hours, holidays, make-up workdays), warning share, follow-up hours, policies by complaint type × priority × channel (defaults until saved)"),
+    ("put", "/sla", "Replace the SLA settings (admins); a calendar without working hours, a share outside (0, 1), zero targets or a daylight-saving zone are 422 naming the field"),
+    ("get", "/tickets/{id}/timers", "A ticket's SLA clocks: kind, target, start, warning and due instants, when each warned, breached or stopped"),
     ("get", "/openapi.json", "This document"),
 ];
 

@@ -610,7 +610,7 @@ fn widget_resends_unacknowledged_messages_once() {
     let saved = customer.execute("return JSON.parse(localStorage.getItem(arguments[0]));", vec![json!(saved_key)]);
     assert_eq!(saved["pending"], json!([]), "nothing left to send: {saved}");
 
-    // Resolved: the rating prompt (a placeholder until the satisfaction survey is wired up) appears live.
+    // Resolved: the satisfaction survey appears live; four stars, then send.
     assert_eq!(widget_state(&customer).unwrap()["rating"], false);
     let (status, body) = agent.patch(&format!("/api/v1/conversations/{conversation}"), &json!({"status": "resolved"}));
     assert_eq!(status, 200, "{body}");
@@ -621,6 +621,7 @@ fn widget_resends_unacknowledged_messages_once() {
         vec![json!(WIDGET)],
     );
     assert_eq!(pressed, json!(["true", "true", "true", "true", "false"]), "four stars");
+    customer.click(&widget(&customer, "#anxin-csat-send"));
     widget_text_shown(&customer, "[data-anxin=rating]", "感谢您的评价");
 }
 
