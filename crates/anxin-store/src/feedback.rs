@@ -306,7 +306,9 @@ fn chosen_in(c: &mut dyn Conn, ticket_id: i64) -> Result<Option<Remedy>> {
 /// Tells the customer which remedies stand before them now.
 fn offer_event(tx: &mut Tx<'_>, org_id: i64, ticket: &TicketRow, remedies: &[Remedy]) -> Result<()> {
     let list: Vec<OfferedRemedy> = remedies.iter().map(offered).collect();
-    tx.emit(org_id, EventKind::RemediesOffered, Some(ticket.conversation_id), true, json!({"ticket_id": ticket.id, "remedies": list}))
+    tx.emit(org_id, EventKind::RemediesOffered, Some(ticket.conversation_id), true, json!({"ticket_id": ticket.id, "remedies": list}))?;
+    // Staff lists and pages follow tickets through `ticket_updated`.
+    crate::sla::announce(tx, org_id, ticket.id, serde_json::Value::Null)
 }
 
 /// Asks the customer of a conversation to rate how it was handled (optionally: how a ticket was handled), and tells
@@ -459,6 +461,7 @@ impl Store {
             let chosen = remedy_row(&tx.conn.query_one(&select, params![remedy_id, org_id, conversation_id])?);
             let data = json!({"ticket_id": ticket.id, "remedy": offered(&chosen), "by": "customer"});
             tx.emit(org_id, EventKind::RemedyChosen, Some(conversation_id), true, data)?;
+            crate::sla::announce(tx, org_id, ticket.id, serde_json::Value::Null)?;
             let details = json!({"remedy_id": remedy_id, "kind": chosen.kind, "amount_fen": chosen.amount_fen, "conversation_id": conversation_id});
             audit(tx, org_id, "customer", "ticket.remedy_choose", &format!("ticket:{}", ticket.id), details)?;
             Ok(chosen)

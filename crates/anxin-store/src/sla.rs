@@ -283,7 +283,7 @@ pub(crate) fn on_customer_message(tx: &mut Tx<'_>, org_id: i64, conversation_id:
 }
 
 /// The staff event for a ticket whose clocks changed (`sla`: what fired, or null).
-fn announce(tx: &mut Tx<'_>, org_id: i64, ticket_id: i64, sla: serde_json::Value) -> Result<()> {
+pub(crate) fn announce(tx: &mut Tx<'_>, org_id: i64, ticket_id: i64, sla: serde_json::Value) -> Result<()> {
     let ticket = crate::complaints::ticket_in(tx.conn, org_id, ticket_id)?;
     tx.emit(org_id, EventKind::TicketUpdated, Some(ticket.conversation_id), false, json!({ "ticket": ticket, "sla": sla }))
 }
