@@ -166,6 +166,13 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("tickets.ok.remedy_allowed", ["方案已提供，可直接请顾客选择", "方案已提供，可直接請顧客選擇", "Remedy offered; the customer may choose it now"]),
     ("tickets.ok.remedy_lead", ["方案已提交：超出你的上限，需班长审批", "方案已提交：超出你的上限，需班長審批", "Remedy submitted: above your limit, the lead approves it"]),
     ("tickets.ok.remedy_admin", ["方案已提交：超出你的上限，需管理员审批", "方案已提交：超出你的上限，需管理員審批", "Remedy submitted: above your limit, an admin approves it"]),
+    ("tickets.ok.remedy_withdrawn", ["方案已撤回，顾客端已同步", "方案已撤回，顧客端已同步", "Remedy withdrawn; the customer's view is updated"]),
+    ("tickets.ok.remedies_presented", ["已将可选方案发送给顾客", "已將可選方案發送給顧客", "The remedies were put to the customer"]),
+    ("tickets.error.no_approved_remedies", ["没有已批准的方案可以发送", "沒有已批准的方案可以發送", "No approved remedy to put to the customer"]),
+    ("tickets.error.remedy_chosen", ["顾客已选择该方案，不能撤回", "顧客已選擇該方案，不能撤回", "The customer chose this remedy; it cannot be withdrawn"]),
+    ("tickets.withdraw_remedy", ["撤回", "撤回", "Withdraw"]),
+    ("tickets.present_remedies", ["发送给顾客选择", "發送給顧客選擇", "Put to the customer"]),
+    ("tickets.present_hint", ["顾客将在聊天窗口中看到这些方案并自行选择。", "顧客將在聊天視窗中看到這些方案並自行選擇。", "The customer sees these in the chat window and chooses one."]),
     ("tickets.ok.remedy_approved", ["方案已批准", "方案已批准", "Remedy approved"]),
     ("tickets.ok.remedy_chosen", ["已记录顾客的选择", "已記錄顧客的選擇", "The customer's choice is recorded"]),
     ("tickets.error.changed", [
@@ -229,6 +236,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}", get(ticket_page))
         .route("/tickets/{id}/act", post(act_form))
         .route("/tickets/{id}/remedies", post(offer_form))
+        .route("/tickets/{id}/remedies/present", post(present_form))
         .route("/tickets/{id}/remedies/{rid}/{op}", post(remedy_form))
         .route(
             "/assets/tickets.css",
@@ -597,6 +605,8 @@ struct RemedyView {
     approval: Option<String>,
     may_approve: bool,
     may_choose: bool,
+    /// Offered or approved, not chosen: the agent may take it back (the widget is told).
+    may_withdraw: bool,
 }
 
 struct ActionButton {
@@ -649,6 +659,8 @@ struct TicketPage {
     comment: String,
     comment_error: Option<&'static str>,
     may_offer: bool,
+    /// Approved remedies wait and none is chosen: put them to the customer in the widget.
+    may_present: bool,
     kinds: Vec<Choice>,
     amount: String,
     note: String,
@@ -781,6 +793,7 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
                     _ => lead_hat,
                 },
             may_choose: open && chooser && !chosen && r.state == RemedyState::Approved,
+            may_withdraw: open && chooser && matches!(r.state, RemedyState::Offered | RemedyState::Approved),
         })
         .collect();
     let buttons = detail
@@ -829,6 +842,7 @@ async fn ticket_view(state: &AppState, v: &Viewer, p: &Principal, id: i64, typed
         note_error: typed.error("note"),
         comment: typed.comment,
         may_offer: open && !hats.is_empty(),
+        may_present: open && chooser && !chosen && detail.remedies.iter().any(|r| r.state == RemedyState::Approved),
         kinds,
         amount: typed.amount,
         note: typed.note,
@@ -862,6 +876,8 @@ fn notice_text(lang: Lang, ok: Option<&str>, action: Option<&str>) -> Option<Str
         "remedy_admin" => "tickets.ok.remedy_admin",
         "remedy_approved" => "tickets.ok.remedy_approved",
         "remedy_chosen" => "tickets.ok.remedy_chosen",
+        "remedy_withdrawn" => "tickets.ok.remedy_withdrawn",
+        "remedies_presented" => "tickets.ok.remedies_presented",
         _ => return None,
     };
     Some(lang.t(key).to_owned())
@@ -1023,6 +1039,7 @@ async fn remedy_form(State(state): State<AppState>, headers: HeaderMap, Path((id
     let result = match op.as_str() {
         "approve" => state.store.approve_remedy(p.clone(), id, rid).await.map(|_| "remedy_approved"),
         "choose" => state.store.choose_remedy(p.clone(), id, rid).await.map(|_| "remedy_chosen"),
+        "withdraw" => state.store.withdraw_remedy(p.clone(), id, rid).await.map(|_| "remedy_withdrawn"),
         _ => return not_found(lang),
     };
     let key = match result {
@@ -1031,6 +1048,7 @@ async fn remedy_form(State(state): State<AppState>, headers: HeaderMap, Path((id
             "remedy_not_approved" => "tickets.error.remedy_not_approved",
             "remedy_not_awaiting_approval" => "tickets.error.remedy_not_awaiting",
             "remedy_already_chosen" => "tickets.error.remedy_already_chosen",
+            "remedy_chosen" => "tickets.error.remedy_chosen",
             _ => "tickets.error.not_open",
         },
         // Seeing the ticket but above one's approval limit (or not the ticket's agent): say so on the page.
@@ -1039,6 +1057,27 @@ async fn remedy_form(State(state): State<AppState>, headers: HeaderMap, Path((id
     };
     let status = if key == "tickets.error.remedy_forbidden" { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
     show_ticket(&state, &v, &p, id, Typed::default(), status, Banner::alert(lang, key)).await
+}
+
+/// `POST /tickets/{id}/remedies/present`: the approved remedies go to the customer, who chooses in the widget.
+async fn present_form(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Pairs) -> Response {
+    let f = pairs(body);
+    let here = format!("/tickets/{}", percent_encode(&id));
+    let (v, p) = match gate(&state, &headers, &here, None, Some(first(&f, "csrf")), false).await {
+        Ok(ok) => ok,
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let Ok(id) = id.parse::<i64>() else { return bad_id(lang) };
+    let key = match state.store.present_remedies(p.clone(), id).await {
+        Ok(_) => return Redirect::to(&format!("/tickets/{id}?ok=remedies_presented#remedies")).into_response(),
+        Err(StoreError::Conflict(what)) if what == "no_approved_remedies" => "tickets.error.no_approved_remedies",
+        Err(StoreError::Conflict(what)) if what == "remedy_already_chosen" => "tickets.error.remedy_already_chosen",
+        Err(StoreError::Conflict(_)) => "tickets.error.not_open",
+        Err(StoreError::Forbidden(_)) if state.store.ticket(p.clone(), id).await.is_ok() => "tickets.error.remedy_forbidden",
+        Err(e) => return store_failed(&v, &here, e),
+    };
+    show_ticket(&state, &v, &p, id, Typed::default(), StatusCode::CONFLICT, Banner::alert(lang, key)).await
 }
 
 // ----- POST /tickets/new (the workspace's suggestion card) -----

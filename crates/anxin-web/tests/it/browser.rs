@@ -774,3 +774,138 @@ fn hostile_streak_cool_down_and_a_break_in_one_click() {
         "{handled}"
     );
 }
+
+/// Signs in through the `/login` form and waits for `ready` on `next` (a page other than the workspace).
+fn sign_in_at(b: &Browser, app: &TestApp, username: &str, next: &str, ready: &str) {
+    let encoded: String = next.bytes().map(|c| if c.is_ascii_alphanumeric() || c == b'/' { (c as char).to_string() } else { format!("%{c:02X}") }).collect();
+    b.goto(&format!("{}/login?next={encoded}", app.base));
+    let name = b.wait_for("input[name=username]");
+    b.clear(&name);
+    b.send_keys(&name, username);
+    b.send_keys(&b.find("input[name=password]"), PASSWORD);
+    b.click(&b.find("form[action='/login'] button[type=submit]"));
+    b.wait_for(ready);
+}
+
+/// Clicks a form's submit button and waits for the page that comes back with its notice (the old page is marked,
+/// so nothing of it is read by mistake); returns the notice's text.
+fn submit_and_wait(b: &Browser, button: &str) -> String {
+    b.execute("window.__leaving = true;", vec![]);
+    b.click(&b.find(button));
+    b.wait_until(&format!("the page after {button}"), |b| {
+        let text = b.execute(
+            "if (window.__leaving || document.readyState !== 'complete') return null;
+             return document.querySelector('p.notice')?.textContent ?? null;",
+            vec![],
+        );
+        text.as_str().map(str::to_owned)
+    })
+}
+
+/// (Complaints) An angry customer writes about a late parcel; the agent opens a logistics ticket from the
+/// workspace's suggestion; the lead approves it to 物流部; the department's handler records the outcome; the agent
+/// is told live, offers three remedies, puts them to the customer and informs them; the customer picks one in the
+/// widget; the agent resolves; the customer rates 4/5; two days later (the store's clock moved forward) the
+/// follow-up is on the agent's list.
+#[test]
+fn logistics_complaint_escalated_remedied_rated_and_followed_up() {
+    let app = TestApp::spawn(None);
+    let shop = Shop::start(&app);
+    let mut admin = app.login("admin");
+    let (status, body) = admin.post("/api/v1/users", &json!({"username": "wuliu", "display_name": "物流小王", "role": "handler", "password": PASSWORD}));
+    assert_eq!(status, 201, "{body}");
+    let handler = body["user"]["id"].as_i64().unwrap();
+    let team = admin.post("/api/v1/teams", &json!({"name": "物流部"})).1["team"]["id"].as_i64().unwrap();
+    assert_eq!(admin.post(&format!("/api/v1/teams/{team}/members"), &json!({"user_id": handler})).0, 200);
+
+    // The customer, angry, on the shop's page.
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let angry = "快递一周了还没到！！！再不给我处理我就去12315投诉你们！";
+    widget_send(&customer, angry);
+    let conversation = conversation_of(&app, "快递一周了还没到");
+
+    // The agent opens the conversation: the suggestion card proposes a logistics ticket; one click opens it.
+    let agent = Browser::start("zh-CN");
+    sign_in_to(&agent, &app, "agent", &format!("/inbox?view=all&c={conversation}"));
+    let card = agent.wait_for("#suggest-ticket-form");
+    assert!(agent.text(&card).contains("物流"), "{}", agent.text(&card));
+    agent.click(&agent.find("#suggest-ticket-submit"));
+    agent.wait_for("#ticket-act");
+    let ticket: i64 = agent.current_url().rsplit('/').next().and_then(|s| s.split(['?', '#']).next()?.parse().ok()).expect("ticket id in the URL");
+
+    // The lead approves it for the department (物流部, the logistics path's default).
+    let lead = Browser::start("zh-CN");
+    sign_in_at(&lead, &app, "lead", &format!("/tickets/{ticket}"), "#act-approve");
+    submit_and_wait(&lead, "#act-approve");
+    assert!(body_text(&lead).contains("物流部"), "the department holds it now");
+    drop(lead);
+
+    // The agent goes back to the conversation; the department's handler records the outcome.
+    agent.goto(&format!("{}/inbox?view=all&c={conversation}", app.base));
+    agent.wait_for(".workspace");
+    let handler_browser = Browser::start("zh-CN");
+    sign_in_at(&handler_browser, &app, "wuliu", &format!("/tickets/{ticket}"), "#act-record_outcome");
+    let comment = handler_browser.find("#ticket-comment");
+    handler_browser.send_keys(&comment, "包裹在转运中心滞留，已加急补发，今天发出");
+    submit_and_wait(&handler_browser, "#act-record_outcome");
+    drop(handler_browser);
+
+    // The agent is told live, and follows the notice to the ticket.
+    let notice = agent.wait_for("#ticket-notices .ticket-notice-outcome_ready a");
+    assert!(agent.text(&agent.find("#ticket-notices")).contains("部门已给出处理结果"));
+    agent.click(&notice);
+    agent.wait_for("#remedy-offer");
+    assert!(body_text(&agent).contains("包裹在转运中心滞留"), "the outcome is on the ticket");
+
+    // Three choices for the customer: reshipment, a ¥20 coupon, a ¥15 partial refund (all within the agent's limit).
+    for (kind, amount) in [("reshipment", ""), ("coupon", "20"), ("partial_refund", "15")] {
+        agent.execute("document.querySelector('#remedy-kind').value = arguments[0];", vec![json!(kind)]);
+        let field = agent.find("#remedy-amount");
+        agent.clear(&field);
+        if !amount.is_empty() {
+            agent.send_keys(&field, amount);
+        }
+        submit_and_wait(&agent, "#remedy-offer-submit");
+    }
+    submit_and_wait(&agent, "#remedies-present");
+    submit_and_wait(&agent, "#act-inform_customer");
+
+    // The customer sees three cards and picks the reshipment.
+    customer.wait_until("three remedies in the widget", |b| (b.find_all_in_shadow(WIDGET, ".anxin-remedy").len() == 3).then_some(()));
+    let reship = customer
+        .find_all_in_shadow(WIDGET, ".anxin-remedy")
+        .into_iter()
+        .find(|e| customer.text(e).contains("补发"))
+        .expect("a reshipment card");
+    customer.screenshot(&screenshot_dir().join("widget-remedies.png"));
+    customer.click(&reship);
+    widget_text_shown(&customer, ".anxin-remedy-chosen", "补发");
+
+    // The agent resolves; the customer is asked to rate and gives 4 of 5 with a comment.
+    agent.goto(&format!("{}/tickets/{ticket}", app.base));
+    agent.wait_for("#remedy-list tr[data-state=chosen]");
+    submit_and_wait(&agent, "#act-resolve");
+    let four = widget(&customer, ".anxin-csat button[data-rating='4']");
+    customer.wait_until("the rating to be shown", |b| b.displayed(&four).then_some(()));
+    customer.click(&four);
+    customer.send_keys(&widget(&customer, "#anxin-csat-comment"), "补发很快，谢谢");
+    customer.click(&widget(&customer, "#anxin-csat-send"));
+    widget_text_shown(&customer, "[data-anxin=rating]", "感谢您的评价");
+    let mut lead_api = app.login("lead");
+    let csat = lead_api.get("/api/v1/csat?group_by=complaint_type").1;
+    assert!(csat.to_string().contains("\"logistics\""), "{csat}");
+
+    // Two days later the follow-up is due and on the agent's list.
+    agent.goto(&format!("{}/tickets", app.base));
+    assert!(agent.find_all(&format!("#follow-ups-due li[data-ticket='{ticket}']")).is_empty(), "not due yet");
+    app.store.clock().advance(49 * 3_600_000);
+    agent.goto(&format!("{}/tickets", app.base));
+    let due = agent.wait_for(&format!("#follow-ups-due li[data-ticket='{ticket}']"));
+    assert!(agent.text(&due).contains(&format!("#{ticket}")));
+    agent.screenshot(&screenshot_dir().join("follow-up-due.png"));
+    let state = admin.get(&format!("/api/v1/tickets/{ticket}")).1;
+    assert_eq!(state["ticket"]["state"], "resolved");
+    assert!(state["remedies"].as_array().unwrap().iter().any(|r| r["kind"] == "reshipment" && r["state"] == "chosen"), "{state}");
+}
