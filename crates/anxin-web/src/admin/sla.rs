@@ -132,7 +132,7 @@ impl From<&SlaSettings> for SlaForm {
             .map(|p| PolicyRow {
                 name: p.name.clone(),
                 complaint_type: p.complaint_type.map(|k| k.as_str().to_owned()).unwrap_or_default(),
-                priority: p.priority.map(|x| severity_name(x)).unwrap_or_default(),
+                priority: p.priority.map(severity_name).unwrap_or_default(),
                 channel: p.channel.map(|c| c.as_str().to_owned()).unwrap_or_default(),
                 minutes: targets_text(&p.targets),
             })
