@@ -159,6 +159,7 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
         let customer = store.create_customer(org.id, Name::parse("name", &c.name)?, contacts.clone(), "system:demo".into()).await?;
         customers.push((c.key.clone(), customer.id, contacts));
     }
+    let mut seeded = Vec::new();
     for (n, conv) in demo.conversations.iter().enumerate() {
         let (_, channel) = channels.iter().find(|(k, _)| *k == conv.channel).ok_or_else(|| err(format!("unknown channel {}", conv.channel)))?;
         let (_, _, contacts) = customers.iter().find(|(k, _, _)| *k == conv.customer).ok_or_else(|| err(format!("unknown customer {}", conv.customer)))?;
@@ -215,9 +216,84 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
             };
             store.update_conversation(admin, id, patch).await?;
             store.set_message_times(org.id, id, std::mem::take(&mut times)).await?;
+            seeded.push((id, conv.assignee.as_deref().and_then(user)));
         }
     }
+    seed_tickets(store, org.id, &seeded, &user).await?;
     Ok(org.id)
+}
+
+/// Complaint tickets at several stages, so the ticket pages, the risk board and the root-cause view have something
+/// to show: the departments with their handlers, then a ticket per complaint conversation with an agent (at most
+/// four), moved along the workflow to different points.
+async fn seed_tickets(
+    store: &Store,
+    org_id: i64,
+    conversations: &[(i64, Option<anxin_store::User>)],
+    user: &dyn Fn(&str) -> Option<anxin_store::User>,
+) -> anyhow::Result<()> {
+    use anxin_domain::complaint::{RemedyKind, TicketAction};
+    use anxin_store::complaints::{NewRemedy, NewTicket, OrderRef, TicketAct, TicketSeverity};
+    for (department, handler) in [("物流部", "logistics"), ("仓储部", "warehouse"), ("财务部", "finance")] {
+        let team = store.create_team(org_id, Name::parse("name", department)?, "system:demo".into()).await?;
+        if let Some(h) = user(handler) {
+            store.add_team_member(org_id, team.id, h.id, "system:demo".into()).await?;
+        }
+    }
+    let principal = |u: &anxin_store::User| Principal { org_id, role: u.role, user_id: Some(u.id), name: u.display_name.clone(), csrf_token: None };
+    let Some(lead) = user("supervisor").map(|u| principal(&u)) else { return Ok(()) };
+    let mut opened = 0;
+    for (id, agent) in conversations {
+        let Some(agent) = agent.as_ref().filter(|a| a.role == Role::Agent) else { continue };
+        let conversation = store.conversation(org_id, *id).await?;
+        if conversation.complaint_type.is_none() || conversation.risk < 0.4 {
+            continue;
+        }
+        let agent = principal(agent);
+        let new = NewTicket {
+            conversation_id: *id,
+            complaint_type: None,
+            severity: if conversation.signals.is_empty() { TicketSeverity::Normal } else { TicketSeverity::High },
+            order_ref: None,
+            product: OrderRef::parse(["羽绒服", "保温杯", "跑步鞋", "电饭煲"][opened % 4]).ok(),
+            comment: Some("客户情绪激动，需要部门协助".into()),
+        };
+        let mut detail = store.open_ticket(agent.clone(), new).await?;
+        let steps: &[(TicketAction, bool, Option<&str>)] = match opened {
+            0 => &[],
+            1 => &[(TicketAction::Approve, true, None)],
+            2 => &[(TicketAction::Approve, true, None), (TicketAction::RecordOutcome, false, Some("已核实，安排补发并加急"))],
+            _ => &[(TicketAction::ReturnToAgent, true, Some("请先补充订单号和照片"))],
+        };
+        for (action, by_lead, comment) in steps {
+            let who = if *by_lead { lead.clone() } else {
+                // The department's handler records the outcome.
+                let team = detail.ticket.department_team_id;
+                let handler = ["logistics", "warehouse", "finance"].iter().filter_map(|h| user(h)).find(|h| {
+                    team.is_some() && detail.ticket.department_name.as_deref().is_some_and(|d| matches!((d, h.username.as_str()), ("物流部", "logistics") | ("仓储部", "warehouse") | ("财务部", "finance")))
+                });
+                match handler {
+                    Some(h) => principal(&h),
+                    None => break,
+                }
+            };
+            let act = TicketAct { action: *action, comment: comment.map(str::to_owned), expected_version: detail.ticket.version, department_team_id: None };
+            match store.act_on_ticket(who, detail.ticket.id, act).await? {
+                Ok(next) => detail = next,
+                Err(_) => break,
+            }
+        }
+        if opened == 2 {
+            for (kind, amount) in [(RemedyKind::Reshipment, None), (RemedyKind::Coupon, Some(1_000))] {
+                store.offer_remedy(agent.clone(), detail.ticket.id, NewRemedy { kind, amount_fen: amount, note: None }).await?;
+            }
+        }
+        opened += 1;
+        if opened == 4 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps customer messages coming (one every `every`), as new web and app customers following the demo scripts.

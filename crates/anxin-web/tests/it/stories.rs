@@ -317,6 +317,14 @@ fn the_demo_shop_is_realistic_and_seeds_once() {
         let oldest = conversations.iter().map(|c| c.created_at).min().unwrap();
         assert!(now - oldest > 24 * 3600 * 1000, "history spans days");
         assert!(conversations.iter().all(|c| c.last_message_at <= now && c.created_at <= c.last_message_at));
+        // Complaint tickets at several stages, with their departments and clocks.
+        let supervisor = users.iter().find(|u| u.username == "supervisor").unwrap();
+        let lead = anxin_store::Principal { org_id: org, role: supervisor.role, user_id: Some(supervisor.id), name: "s".into(), csrf_token: None };
+        let tickets = store.tickets(lead, anxin_store::complaints::TicketView::Open).await.unwrap();
+        let states: std::collections::HashSet<_> = tickets.iter().map(|t| t.state).collect();
+        assert!(tickets.len() >= 3 && states.len() >= 3, "{states:?}");
+        assert!(tickets.iter().all(|t| t.resolution_due_at.is_some()), "every ticket runs its clocks");
+        assert!(tickets.iter().any(|t| t.department_name.is_some()), "a department holds one");
         store.close().await;
     });
 }
