@@ -10,7 +10,7 @@
 //! `sla_breach` alert (which their supervisors see), and the audit log says so. A follow-up due shows on the
 //! agent's list; overdue, it raises `follow_up_overdue`. Changing the settings affects clocks started afterwards.
 
-use anxin_domain::calendar::FixedOffset;
+use anxin_domain::calendar::{FixedOffset, TimeZoneRules};
 use anxin_domain::complaint::{TicketActor, TicketState};
 use anxin_domain::events::EventKind;
 use anxin_domain::sla::{self, Deadlines, Sla, SlaSettings, TicketSeverity, TimerKind, TimerState};
@@ -66,16 +66,37 @@ pub(crate) fn wakes_sweeper(kind: EventKind) -> bool {
 /// Most timers one sweep transaction fires; the sweeper goes again at once when a pass was full.
 pub const SWEEP_BATCH: i64 = 500;
 
-/// The time-zone rules of a validated calendar. Settings are refused at save for zones without fixed-offset rules,
-/// so the fallback (the default zone) is only reached by a database edited by hand.
-fn zone_of(sla: &Sla) -> FixedOffset {
-    FixedOffset::for_name(sla.calendar.time_zone()).unwrap_or_default()
+/// A zone with daylight saving, from the IANA time-zone database compiled into the binary.
+struct IanaZone(chrono_tz::Tz);
+
+impl TimeZoneRules for IanaZone {
+    fn offset_secs_at(&self, utc_ms: i64) -> i32 {
+        use chrono::{Offset, TimeZone};
+        match chrono::DateTime::from_timestamp(utc_ms.div_euclid(1000), 0) {
+            Some(at) => self.0.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc(),
+            None => 0,
+        }
+    }
 }
 
-/// Whether Anxin can compute deadlines in this zone (fixed-offset zones; daylight-saving zones need a tz database
-/// that is not built in yet).
+/// The rules of a zone by IANA name: the fixed-offset zones built into the calendar (Asia/Shanghai …), else the
+/// tz database (Europe/Berlin, America/Los_Angeles … with their daylight-saving changes); `None` for an unknown name.
+pub fn zone_rules(name: &str) -> Option<Box<dyn TimeZoneRules + Send + Sync>> {
+    if let Some(fixed) = FixedOffset::for_name(name) {
+        return Some(Box::new(fixed));
+    }
+    name.parse::<chrono_tz::Tz>().ok().map(|tz| Box::new(IanaZone(tz)) as Box<dyn TimeZoneRules + Send + Sync>)
+}
+
+/// The time-zone rules of a validated calendar. Settings with an unknown zone are refused at save, so the fallback
+/// (the default zone) is only reached by a database edited by hand.
+fn zone_of(sla: &Sla) -> Box<dyn TimeZoneRules + Send + Sync> {
+    zone_rules(sla.calendar.time_zone()).unwrap_or_else(|| Box::new(FixedOffset::default()))
+}
+
+/// Whether Anxin can compute deadlines in this zone (any IANA name it knows).
 pub fn zone_supported(name: &str) -> bool {
-    FixedOffset::for_name(name).is_some()
+    zone_rules(name).is_some()
 }
 
 pub(crate) fn settings_in(c: &mut dyn Conn, org_id: i64) -> Result<Sla> {
@@ -129,7 +150,7 @@ fn start(tx: &mut Tx<'_>, org_id: i64, ticket_id: i64, kind: TimerKind, clock: D
 fn start_business(tx: &mut Tx<'_>, sla: &Sla, ticket_id: i64, t: &Clocked, kind: TimerKind, holder: Option<TicketActor>) -> Result<()> {
     let (targets, _) = sla.targets_for(t.kind, t.severity, t.channel);
     let Some(target) = targets.target_ms(kind, holder) else { return Ok(()) };
-    let clock = sla.business_clock(&zone_of(sla), tx.now, target);
+    let clock = sla.business_clock(zone_of(sla).as_ref(), tx.now, target);
     start(tx, t.org_id, ticket_id, kind, clock)
 }
 
@@ -487,4 +508,43 @@ pub struct TimerRecord {
     pub breached_at: Option<i64>,
     /// When the clock stopped (answered, resolved, the step taken); `None` while it runs.
     pub stopped_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anxin_domain::calendar::{self, CalendarSpec, WeeklySpec, WorkingCalendar};
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn zones_with_daylight_saving_come_from_the_tz_database() {
+        let berlin = zone_rules("Europe/Berlin").expect("a known zone");
+        // 2026-01-15 12:00 UTC (winter, +1) and 2026-07-15 12:00 UTC (summer, +2).
+        assert_eq!(berlin.offset_secs_at(1_768_478_400_000), 3_600);
+        assert_eq!(berlin.offset_secs_at(1_784_116_800_000), 7_200);
+        // The spring-forward instant, 2026-03-29 01:00 UTC, found by the trait's search.
+        let before = 1_774_746_000_000 - HOUR;
+        assert_eq!(berlin.next_change(before, before + 2 * HOUR), Some(1_774_746_000_000));
+        assert_eq!(zone_rules("Asia/Shanghai").unwrap().offset_secs_at(0), 8 * 3_600);
+        assert!(zone_rules("Mars/Olympus_Mons").is_none());
+        assert!(zone_rules("").is_none());
+    }
+
+    #[test]
+    fn a_deadline_over_the_spring_forward_weekend_counts_local_hours() {
+        let weekday = || vec!["09:00-17:00".to_owned()];
+        let spec = CalendarSpec {
+            time_zone: "Europe/Berlin".into(),
+            hours: WeeklySpec { monday: weekday(), tuesday: weekday(), wednesday: weekday(), thursday: weekday(), friday: weekday(), ..Default::default() },
+            holidays: Vec::new(),
+            extra_workdays: Vec::new(),
+        };
+        let calendar = WorkingCalendar::try_from(spec).unwrap();
+        let berlin = zone_rules("Europe/Berlin").unwrap();
+        // Friday 2026-03-27 16:00 CET (15:00 UTC) + 2 business hours: one on Friday, one on Monday 2026-03-30 from
+        // 09:00 CEST (07:00 UTC) → 08:00 UTC.
+        let friday_16 = 1_774_623_600_000;
+        assert_eq!(calendar::add_business(&calendar, berlin.as_ref(), friday_16, 2 * HOUR), Some(1_774_857_600_000));
+    }
 }

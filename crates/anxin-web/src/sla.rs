@@ -72,8 +72,21 @@ async fn settings(State(state): State<AppState>, staff: Staff) -> ApiResult<Json
     Ok(Json(json!({ "settings": settings, "supported_time_zones": SUPPORTED_ZONES })))
 }
 
-/// Zones offered for the working calendar: fixed-offset zones (no daylight saving), which deadlines support.
-pub(crate) const SUPPORTED_ZONES: [&str; 7] = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul", "UTC"];
+/// Zones offered in the settings form (the API takes any IANA name; daylight saving follows the tz database).
+pub(crate) const SUPPORTED_ZONES: [&str; 12] = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "UTC",
+];
 
 /// Checks settings as an admin sent them: the domain's rules, plus a zone whose deadlines Anxin can compute.
 pub(crate) fn check(settings: SlaSettings) -> Result<anxin_domain::sla::Sla, ApiError> {
@@ -82,7 +95,7 @@ pub(crate) fn check(settings: SlaSettings) -> Result<anxin_domain::sla::Sla, Api
         return Err(ApiError::invalid(
             "calendar.time_zone",
             "unsupported",
-            format!("deadlines support fixed-offset zones: {}", SUPPORTED_ZONES.join(", ")),
+            "not a time zone of the IANA database (e.g. Asia/Shanghai, Europe/Berlin)",
         ));
     }
     Ok(sla)

@@ -264,7 +264,7 @@ struct SlaPage {
     notice: Option<&'static str>,
     error: Option<String>,
     form: SlaForm,
-    zones: [&'static str; 7],
+    zones: [&'static str; 12],
     weekdays: [Weekday; 7],
     types: &'static [ComplaintType],
     priorities: [TicketSeverity; 4],
@@ -323,7 +323,7 @@ pub(super) async fn save(State(state): State<AppState>, headers: HeaderMap, body
     let checked = parsed.and_then(|settings| {
         let sla = settings.validate().map_err(|e| e.to_string())?;
         if !zone_supported(sla.calendar.time_zone()) {
-            return Err(format!("{}: {}", sla.calendar.time_zone(), SUPPORTED_ZONES.join(", ")));
+            return Err(format!("{}: not a time zone of the IANA database", sla.calendar.time_zone()));
         }
         Ok(sla)
     });
