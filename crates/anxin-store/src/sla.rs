@@ -166,8 +166,8 @@ fn stop(tx: &mut Tx<'_>, ticket_id: i64, kinds: &[TimerKind]) -> Result<u64> {
     Ok(stopped)
 }
 
-/// Writes the ticket's SLA columns from its clocks: status from the running ones (the follow-up aside), the running
-/// deadlines, the latest resolution deadline and the running follow-up's due time.
+/// Writes the ticket's SLA columns from its running clocks: the status (the follow-up aside), their deadlines and the
+/// follow-up's due time. A stopped clock leaves its column empty (`resolved_within_target` keeps the outcome).
 fn refresh(tx: &mut Tx<'_>, ticket_id: i64) -> Result<()> {
     let rows = tx.conn.query(
         "SELECT kind, warn_at, due_at, warned_at, breached_at, stopped_at FROM sla_timers WHERE ticket_id = $1 ORDER BY id",
@@ -178,11 +178,7 @@ fn refresh(tx: &mut Tx<'_>, ticket_id: i64) -> Result<()> {
     for r in &rows {
         let Some(kind) = TimerKind::parse(&r.text(0)) else { continue };
         let timer = TimerState { warn_at: r.opt_int(1), due_at: r.int(2), warned: r.opt_int(3).is_some(), breached: r.opt_int(4).is_some() };
-        let is_running = r.opt_int(5).is_none();
-        if kind == TimerKind::Resolution {
-            resolution = Some(timer.due_at);
-        }
-        if !is_running {
+        if r.opt_int(5).is_some() {
             continue;
         }
         match kind {
@@ -190,7 +186,7 @@ fn refresh(tx: &mut Tx<'_>, ticket_id: i64) -> Result<()> {
             TimerKind::NextResponse => next = Some(timer.due_at),
             TimerKind::Step => step = Some(timer.due_at),
             TimerKind::FollowUp => follow_up = timer.warn_at,
-            TimerKind::Resolution => {}
+            TimerKind::Resolution => resolution = Some(timer.due_at),
         }
         if kind != TimerKind::FollowUp {
             running.push(timer);

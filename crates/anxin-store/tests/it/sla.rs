@@ -186,7 +186,7 @@ async fn clocks_story(store: &Store) -> Result<(), StoreError> {
     let resolved = step(store, &shop.agent, &informed, TicketAction::Resolve, None).await?;
     let r = &resolved.ticket;
     assert_eq!(r.resolved_within_target, Some(true), "resolved within the hour");
-    assert_eq!((r.sla_status, r.step_due_at), (SlaStatus::None, None));
+    assert_eq!((r.sla_status, r.step_due_at, r.resolution_due_at), (SlaStatus::None, None, None), "no clock runs but the follow-up");
     let follow_up_due = r.follow_up_due_at.expect("follow-up scheduled");
     assert_eq!(follow_up_due, r.resolved_at.unwrap() + 48 * HOUR);
     assert_eq!(running(&store.ticket_timers(shop.agent.clone(), t.id).await?), [TimerKind::FollowUp]);

@@ -480,7 +480,12 @@ fn follow_up_row(lang: Lang, l: &TicketLine, offset: i64, now: i64, grace_ms: i6
         Some(d) if d <= now => SlaStatus::Warning,
         _ => SlaStatus::Ok,
     };
-    row_view(lang, l, offset, now, status, due.map(|d| (d, TimerKind::FollowUp)))
+    let mut row = row_view(lang, l, offset, now, status, due.map(|d| (d, TimerKind::FollowUp)));
+    // When it was due, and the time left before it counts as overdue (or how long it has been overdue).
+    if let Some(d) = due {
+        row.left = format!("{} · {}", when(d, offset), time_left(lang, d + grace_ms, now));
+    }
+    row
 }
 
 // ----- /tickets -----
@@ -565,7 +570,9 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, Query(q): 
             .iter()
             .map(|t| {
                 let l = TicketLine::from(t);
-                row_view(lang, &l, offset, now, views::board_status(&l, now), views::nearest_deadline(&l))
+                // Only open tickets run clocks; a resolved one shows its stored status (none).
+                let status = if t.state.is_open() { views::board_status(&l, now) } else { t.sla_status };
+                row_view(lang, &l, offset, now, status, views::nearest_deadline(&l))
             })
             .collect(),
         due: follow.due.iter().map(|l| follow_up_row(lang, l, offset, now, grace_ms)).collect(),
