@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+pub mod complaints;
 pub mod sla;
 
 use askama::Template;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/channels", get(channels_page).post(create_channel))
         .route("/admin/settings", get(settings_page).post(save_settings))
         .route("/admin/sla", get(sla::page).post(sla::save))
+        .route("/admin/complaints", get(complaints::page).post(complaints::save))
         .route(
             "/assets/admin.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], include_str!("../assets/admin.css")) }),
@@ -169,6 +171,7 @@ fn notice(lang: Lang, ok: Option<&str>) -> Option<&'static str> {
         "settings_saved" => "admin.ok.settings_saved",
         "routing_saved" => "admin.ok.routing_saved",
         "sla_saved" => "admin.ok.sla_saved",
+        "complaints_saved" => "admin.ok.complaints_saved",
         _ => return None,
     };
     Some(lang.t(key))

@@ -151,3 +151,59 @@ fn the_admin_form_saves_settings_and_keeps_what_was_typed_when_refused() {
     let mut agent = app.login("agent");
     assert_eq!(agent.get("/admin/sla").0, 403);
 }
+
+#[test]
+fn the_admin_sets_escalation_paths_and_remedy_limits() {
+    let app = TestApp::spawn(None);
+    let mut admin = app.login("admin");
+    let team = admin.post("/api/v1/teams", &json!({"name": "快递协调组"})).1["team"]["id"].as_i64().unwrap();
+    let (status, body) = admin.get("/admin/complaints");
+    assert_eq!(status, 200);
+    let page = html(&body);
+    assert!(page.contains("默认：物流部") && page.contains("快递协调组"), "defaults and teams are offered");
+
+    let token = csrf(&admin);
+    let team_text = team.to_string();
+    let mut pairs = vec![
+        ("csrf", token.as_str()),
+        ("path_logistics", team_text.as_str()),
+        ("path_payment", "lead"),
+        ("path_quality", "default"),
+        ("agent_limit", "30"),
+        ("lead_limit", "300.50"),
+    ];
+    let (status, _, location) = submit(&mut admin, "/admin/complaints", &pairs);
+    assert_eq!((status, location.as_str()), (303, "/admin/complaints?ok=complaints_saved"));
+    let paths = admin.get("/api/v1/escalation-paths").1;
+    let path = |kind: &str| paths["paths"].as_array().unwrap().iter().find(|p| p["complaint_type"] == kind).cloned().unwrap();
+    assert_eq!(path("logistics")["team_id"], team);
+    assert_eq!((path("payment")["configured"].clone(), path("payment")["team_id"].clone()), (json!(true), json!(null)), "the lead chooses");
+    assert_eq!(path("quality")["configured"], false, "left to the default");
+
+    // The new limit holds: an agent's ¥25 coupon needs no approval now.
+    let mut customer = app.visitor();
+    let (_, sent) = customer.send("c-1", "快递丢了！！！");
+    let conversation = sent["conversation_id"].as_i64().or(sent["message"]["conversation_id"].as_i64()).unwrap();
+    let mut agent = app.login("agent");
+    let ticket = agent.post(&format!("/api/v1/conversations/{conversation}/tickets"), &json!({"complaint_type": "logistics"})).1["ticket"]["id"].as_i64().unwrap();
+    let (status, offered) = agent.post(&format!("/api/v1/tickets/{ticket}/remedies"), &json!({"kind": "coupon", "amount_fen": 2_500}));
+    assert_eq!(status, 201, "{offered}");
+    assert_eq!(offered["remedy"]["state"], "approved", "{offered}");
+
+    // Bad limits and unknown teams: 422, what was typed stays, nothing is saved.
+    for (field, value) in [("agent_limit", "-1"), ("agent_limit", "1.234"), ("lead_limit", "10"), ("path_logistics", "99999"), ("path_logistics", "<script>")] {
+        let mut bad = pairs.clone();
+        bad.retain(|(k, _)| *k != field);
+        bad.push((field, value));
+        let (status, page, _) = submit(&mut admin, "/admin/complaints", &bad);
+        assert_eq!(status, 422, "{field}={value}");
+        assert!(page.contains("id=\"complaints-error\""), "{field}={value}");
+        assert!(!page.contains("<script>"), "escaped");
+    }
+    pairs.retain(|(k, _)| *k != "csrf");
+    assert_eq!(submit(&mut admin, "/admin/complaints", &pairs).0, 403, "no CSRF token, nothing saved");
+    let org = admin.get("/api/v1/settings").1;
+    let limits = &org["organization"]["settings"]["remedy_limits"];
+    assert_eq!((limits["agent_fen"].as_i64(), limits["lead_fen"].as_i64()), (Some(3_000), Some(30_050)), "{org}");
+    assert_eq!(agent.get("/admin/complaints").0, 403);
+}
