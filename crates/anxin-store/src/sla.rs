@@ -431,7 +431,9 @@ impl Store {
 
     /// The earliest instant a timer needs the sweeper (`None`: nothing pending).
     pub async fn next_timer_at(&self) -> Result<Option<i64>> {
-        self.read(|c| Ok(c.query_one("SELECT MIN(next_fire_at) FROM sla_timers", &[])?.opt_int(0))).await
+        // Spelled as an ordered scan so both backends answer from the partial index.
+        let sql = "SELECT next_fire_at FROM sla_timers WHERE next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1";
+        self.read(move |c| Ok(c.query_opt(sql, &[])?.map(|r| r.int(0)))).await
     }
 
     /// The organisation's SLA settings (the defaults until an admin saves some).

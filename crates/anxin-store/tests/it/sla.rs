@@ -141,6 +141,7 @@ async fn clocks_story(store: &Store) -> Result<(), StoreError> {
     let timers = store.ticket_timers(shop.agent.clone(), t.id).await?;
     assert_eq!(running(&timers), [TimerKind::FirstResponse, TimerKind::Resolution, TimerKind::Step]);
     assert_eq!(store.sweep_sla().await?, SweepReport::default(), "nothing is due yet");
+    assert_eq!(store.next_timer_at().await?, Some(start + 7 * MINUTE + 30_000), "the first response's warning (75% of 10 min) is next");
 
     // The agent answers: the first-response clock stops; the customer writes again: a next-response clock starts.
     let body = |t: &str| MessageBody::parse(t.into(), 65536).unwrap();
