@@ -7,6 +7,7 @@ pub mod events;
 pub mod calendar;
 pub mod complaint;
 pub mod input;
+pub mod knowledge;
 pub mod model;
 pub mod permissions;
 pub mod routing;
