@@ -14,7 +14,7 @@ use anxin_store::StoreError;
 use anxin_store::complaints::{
     COMMENT_MAX_CHARS, NewRemedy, NewTicket, OrderRef, TicketAct, TicketRefusal, TicketSeverity, TicketView,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// Largest money remedy accepted at all (¥10,000,000 in fen); limits per role are far below it.
 const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
@@ -133,7 +133,7 @@ struct OpenBody {
 
 /// `POST /api/v1/conversations/{id}/tickets` `{complaint_type?, severity?, order_ref?, product?, comment?}` → 201: the agent
 /// opens a ticket (type defaults to the one the text engine found, severity to `normal`).
-async fn open(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<OpenBody>) -> TicketResult<Response> {
+async fn open(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<OpenBody>) -> TicketResult<Response> {
     let p = staff.require(Action::UpdateConversation)?.clone();
     let label = |field: &'static str, text: Option<&str>| match text {
         None => Ok(None),
@@ -171,7 +171,7 @@ async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery
 }
 
 /// `GET /api/v1/tickets/{id}`: the ticket, its steps and remedies, and the actions I may take now.
-async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> TicketResult<Response> {
+async fn show(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> TicketResult<Response> {
     let p = staff.require(Action::ReadConversations)?.clone();
     Ok(Json(state.store.ticket(p, id).await?).into_response())
 }
@@ -190,7 +190,7 @@ struct ActBody {
 /// `POST /api/v1/tickets/{id}/actions` `{action, comment?, expected_version, department_team_id?}` → 200 with the
 /// ticket; 409 `transition_refused` (details: state, action, reason, allowed) or `ticket_changed` (details:
 /// version, state).
-async fn act(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<ActBody>) -> TicketResult<Response> {
+async fn act(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<ActBody>) -> TicketResult<Response> {
     if body.expected_version < 1 {
         return Err(ApiError::invalid("expected_version", "out_of_range", "the ticket's version as you loaded it (1 or more)").into());
     }
@@ -221,7 +221,7 @@ struct RemedyBody {
 
 /// `POST /api/v1/tickets/{id}/remedies` `{kind, amount_fen?, note?}` → 201 `{remedy, decision}`: within my limit
 /// the remedy is `approved`; above it `offered`, and `decision` names who approves and the limit.
-async fn offer(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<RemedyBody>) -> TicketResult<Response> {
+async fn offer(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<RemedyBody>) -> TicketResult<Response> {
     if let Some(amount) = body.amount_fen {
         if !(1..=MAX_AMOUNT_FEN).contains(&amount) {
             return Err(ApiError::invalid("amount_fen", "out_of_range", format!("between 1 and {MAX_AMOUNT_FEN} fen")).into());
@@ -236,12 +236,12 @@ async fn offer(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>,
 }
 
 /// `POST /api/v1/tickets/{id}/remedies/{rid}/approve`: a lead (an admin above the lead's limit) approves.
-async fn approve(State(state): State<AppState>, staff: Staff, Path((id, rid)): Path<(i64, i64)>) -> TicketResult<Json<Value>> {
+async fn approve(State(state): State<AppState>, staff: Staff, ApiPath((id, rid)): ApiPath<(i64, i64)>) -> TicketResult<Json<Value>> {
     Ok(Json(json!({"remedy": state.store.approve_remedy(staff.0.clone(), id, rid).await?})))
 }
 
 /// `POST /api/v1/tickets/{id}/remedies/{rid}/choose`: records the customer's choice (one per ticket).
-async fn choose(State(state): State<AppState>, staff: Staff, Path((id, rid)): Path<(i64, i64)>) -> TicketResult<Json<Value>> {
+async fn choose(State(state): State<AppState>, staff: Staff, ApiPath((id, rid)): ApiPath<(i64, i64)>) -> TicketResult<Json<Value>> {
     Ok(Json(json!({"remedy": state.store.choose_remedy(staff.0.clone(), id, rid).await?})))
 }
 

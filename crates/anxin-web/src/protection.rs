@@ -7,7 +7,7 @@ use anxin_domain::routing::RoutingSettings;
 use anxin_domain::{Action, ComplaintType};
 use anxin_store::routing::{AlertAction, RoutingProfile};
 use anxin_store::{Principal, Store};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::Staff;
 use crate::board::csrf_ok;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::pages::{to_login, viewer};
 
 /// How often every organisation is swept even when nothing woke the dispatcher: cool-downs end, customers cross
@@ -66,7 +66,7 @@ async fn my_protection(State(state): State<AppState>, staff: Staff) -> ApiResult
 }
 
 /// `GET /api/v1/users/{id}/protection`: the person, their supervisor or an admin; anyone else gets 404.
-async fn user_protection(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn user_protection(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let protection = state.store.protection_state(staff.0.clone(), id).await?;
     if staff.0.user_id != Some(id) {
         // Every look at someone else's wellbeing-related state is on the record.
@@ -103,7 +103,7 @@ async fn my_triggers(State(state): State<AppState>, staff: Staff, ApiJson(body):
 async fn user_routing(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(profile): ApiJson<RoutingProfile>,
 ) -> ApiResult<Json<Value>> {
     let p = staff.require(Action::ManageUsers)?.clone();
@@ -127,7 +127,7 @@ async fn user_routing(
 }
 
 /// `GET`/`PUT /api/v1/teams/{id}/routing`: the team's policy and protections.
-async fn team_routing_get(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn team_routing_get(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let p = staff.require(Action::ReadDirectory)?;
     Ok(Json(json!({ "routing": state.store.team_routing(p.org_id, id).await? })))
 }
@@ -135,7 +135,7 @@ async fn team_routing_get(State(state): State<AppState>, staff: Staff, Path(id):
 async fn team_routing_put(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(settings): ApiJson<RoutingSettings>,
 ) -> ApiResult<Json<Value>> {
     let p = staff.require(Action::ManageTeams)?.clone();
@@ -178,7 +178,7 @@ fn parse_action(text: &str) -> ApiResult<AlertAction> {
 }
 
 /// `POST /api/v1/alerts/{id}/act` `{"action": "grant_break" | "calmer_queue" | "one_to_one" | "reroute" | "acknowledge"}`.
-async fn act(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<ActBody>) -> ApiResult<Json<Value>> {
+async fn act(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<ActBody>) -> ApiResult<Json<Value>> {
     let action = parse_action(&body.action)?;
     Ok(Json(json!({ "alert": state.store.act_on_alert(staff.0.clone(), id, action).await? })))
 }
@@ -195,7 +195,7 @@ struct ActForm {
 async fn act_form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     form: Result<Form<ActForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let form = form.map(|f| f.0).unwrap_or_default();

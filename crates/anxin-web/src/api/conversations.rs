@@ -1,6 +1,6 @@
 //! The inbox: conversations, their messages, replies and internal notes, assignment and status, read markers.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use anxin_store::{ConversationFilter, ConversationPatch, Reader};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -98,7 +98,7 @@ async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery
     Ok(Json(json!({"conversations": list, "next_cursor": next})))
 }
 
-async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn show(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::ReadConversations)?;
     let conversation = state.store.conversation(me.org_id, id).await?;
     let customer = state.store.customer(me.org_id, conversation.customer_id).await?;
@@ -122,7 +122,7 @@ fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option
     Option::<i64>::deserialize(d).map(Some)
 }
 
-async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<Patch>) -> ApiResult<Json<Value>> {
+async fn update(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<Patch>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::UpdateConversation)?.clone();
     let assigning_other = matches!(body.assignee_id, Some(Some(user)) if Some(user) != me.user_id);
     if assigning_other || body.team_id.is_some() {
@@ -145,7 +145,7 @@ struct MessagesQuery {
     limit: Option<i64>,
 }
 
-async fn messages(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiQuery(q): ApiQuery<MessagesQuery>) -> ApiResult<Json<Value>> {
+async fn messages(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiQuery(q): ApiQuery<MessagesQuery>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::ReadConversations)?;
     let list = state.store.messages(me.org_id, id, q.after.unwrap_or(0), q.limit.unwrap_or(200), false).await?;
     Ok(Json(json!({"messages": list})))
@@ -182,7 +182,7 @@ pub fn message_body(text: String, limit: usize) -> ApiResult<MessageBody> {
 async fn post_message(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (kind, action) = match body.kind {
@@ -236,7 +236,7 @@ struct ReadBody {
     message_id: i64,
 }
 
-async fn read(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<ReadBody>) -> ApiResult<Json<Value>> {
+async fn read(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<ReadBody>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::ReadConversations)?;
     let conversation = state.store.mark_read(me.org_id, id, Reader::Agent, body.message_id).await?;
     Ok(Json(json!({"conversation": conversation})))
@@ -262,7 +262,7 @@ struct Draft {
 }
 
 /// Checks a draft reply against the customer's latest message, without sending it.
-async fn tone_check(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, ApiJson(body): ApiJson<Draft>) -> ApiResult<Json<Value>> {
+async fn tone_check(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<Draft>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::Reply)?;
     let text = message_body(body.text, state.config.max_message_bytes)?;
     let last_customer = state

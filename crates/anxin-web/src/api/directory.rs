@@ -1,6 +1,6 @@
 //! People and configuration: users, teams, channels, API tokens, customers, the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::api::Page;
 use crate::auth::{self, Staff};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,7 +82,7 @@ struct NewMember {
     user_id: i64,
 }
 
-async fn add_member(State(state): State<AppState>, staff: Staff, Path(team): Path<i64>, ApiJson(body): ApiJson<NewMember>) -> ApiResult<Json<Value>> {
+async fn add_member(State(state): State<AppState>, staff: Staff, ApiPath(team): ApiPath<i64>, ApiJson(body): ApiJson<NewMember>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::ManageTeams)?;
     state.store.add_team_member(me.org_id, team, body.user_id, me.audit_name()).await?;
     Ok(Json(json!({"ok": true})))
@@ -134,7 +134,7 @@ async fn customers(State(state): State<AppState>, staff: Staff, ApiQuery(page): 
     Ok(Json(json!({"customers": list})))
 }
 
-async fn customer(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn customer(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let me = staff.require(Action::ReadCustomers)?;
     Ok(Json(json!({"customer": state.store.customer(me.org_id, id).await?})))
 }

@@ -207,3 +207,24 @@ fn the_admin_sets_escalation_paths_and_remedy_limits() {
     assert_eq!((limits["agent_fen"].as_i64(), limits["lead_fen"].as_i64()), (Some(3_000), Some(30_050)), "{org}");
     assert_eq!(agent.get("/admin/complaints").0, 403);
 }
+
+/// Ids in API paths that are not numbers (or overflow) are JSON 400s naming the problem, never plain text.
+#[test]
+fn malformed_path_ids_are_json_errors() {
+    let app = TestApp::spawn(None);
+    let mut admin = app.login("admin");
+    for (method, path) in [
+        ("GET", "/api/v1/conversations/abc"),
+        ("GET", "/api/v1/conversations/99999999999999999999999/messages"),
+        ("GET", "/api/v1/tickets/abc"),
+        ("POST", "/api/v1/tickets/1/remedies/x/approve"),
+        ("GET", "/api/v1/customers/-"),
+        ("GET", "/api/v1/users/1.5/protection"),
+        ("POST", "/api/v1/teams/%F0%9F%98%80/members"),
+        ("GET", "/api/v1/tickets/%27%20OR%201=1/timers"),
+    ] {
+        let body = (method == "POST").then(|| ("application/json", b"{}".to_vec()));
+        let (status, reply) = admin.request(method, path, body);
+        assert_eq!((status, reply["error"]["code"].as_str()), (400, Some("invalid_path")), "{method} {path}: {reply}");
+    }
+}
