@@ -731,8 +731,9 @@ fn parse_markdown_at(file: &str, text: &str) -> Result<(Entry, usize), ImportErr
     };
     let front = &text[first.len()..front_end];
     let body = &text[body_start..];
-    // The front matter starts on line 2 of the file.
-    let line_of = |offset: usize| 2 + front[..offset.min(front.len())].matches('\n').count();
+    // The front matter starts on line 2 of the file. Counted on bytes: a span is never trusted to be a char boundary.
+    let line_of =
+        |offset: usize| 2 + front.as_bytes()[..offset.min(front.len())].iter().filter(|&&b| b == b'\n').count();
 
     let table = toml::de::DeTable::parse(front).map_err(|e| {
         let line = e.span().map_or(2, |span| line_of(span.start));
