@@ -406,14 +406,18 @@ impl Store {
         self.write(|tx| {
             let rows = due_timers(tx.conn, tx.now, SWEEP_BATCH)?;
             let mut report = SweepReport { found: rows.len(), ..SweepReport::default() };
-            let mut touched: Vec<(i64, i64, TimerKind, bool)> = Vec::new();
+            // One refresh and one event per ticket, naming its most serious firing (a breach over a warning).
+            let mut touched: std::collections::BTreeMap<i64, (i64, TimerKind, bool)> = std::collections::BTreeMap::new();
             for due in rows.iter().filter_map(due_from) {
                 let firing = sla::fire(&due.state, tx.now);
                 if fire_one(tx, &due, &mut report)? && (firing.warn || firing.breach) {
-                    touched.push((due.org_id, due.ticket_id, due.kind, firing.breach));
+                    let entry = touched.entry(due.ticket_id).or_insert((due.org_id, due.kind, firing.breach));
+                    if firing.breach && !entry.2 {
+                        *entry = (due.org_id, due.kind, true);
+                    }
                 }
             }
-            for (org_id, ticket_id, kind, breach) in touched {
+            for (ticket_id, (org_id, kind, breach)) in touched {
                 refresh(tx, ticket_id)?;
                 let fired = json!({"timer": kind, "fired": if breach { "breach" } else { "warning" }});
                 announce(tx, org_id, ticket_id, fired)?;
