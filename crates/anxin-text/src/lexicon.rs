@@ -180,6 +180,15 @@ const PHRASES: &[(&str, Cue)] = &[
 /// phrases above).
 const PHRASE_HALVES: &[&str] = &["still", "when", "stopped", "working", "drop", "reply", "money", "back", "too", "small", "big", "kind", "of", "a", "bit"];
 
+/// Every word and phrase of the lexicon tables (Simplified Chinese or lower-case English), for other components
+/// that segment text and should keep our domain words whole — the search index adds them to its dictionary.
+pub fn domain_terms() -> impl Iterator<Item = &'static str> {
+    TABLES
+        .iter()
+        .flat_map(|(table, _, _)| table.split_whitespace())
+        .chain(PHRASES.iter().map(|(phrase, _)| *phrase))
+}
+
 pub struct Lexicon {
     automaton: AhoCorasick,
     /// Cues of each pattern.

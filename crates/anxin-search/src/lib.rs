@@ -1,0 +1,401 @@
+//! Chinese full-text search over knowledge-base entries and reply scripts.
+//!
+//! A tantivy index held in RAM, fed with [`anxin_domain::knowledge::Entry`] values. Text is normalised with the
+//! text engine's folding (Traditional → Simplified, full-width → half-width, lower-case) before jieba segments
+//! it, for documents and queries alike; jieba's dictionary is extended with the text engine's lexicon and
+//! shopping terms so 运费险 stays one word. Queries are expanded with editable [`Synonyms`]; a character-bigram
+//! field at low weight catches partial matches and typos that segmentation misses.
+//!
+//! Architecture invariant: the index is a rebuildable cache — it holds nothing the database does not, so
+//! [`SearchIndex::rebuild`] from the stored entries is always a correct recovery. No I/O, no network: jieba
+//! embeds its dictionary and the synonym list is compiled in (or passed in).
+
+mod synonyms;
+pub mod tokenizer;
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use anxin_domain::knowledge::{Entry, Kind, Situation};
+use anxin_domain::model::{ComplaintType, Emotion, Language};
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query as TantivyQuery, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{Language as StemLanguage, Stemmer, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
+use tokenizer::{Mode, ZhTokenizer, terms};
+
+/// Field weights: a word in the title says more about what an entry answers than a word in its body.
+const TITLE_BOOST: f32 = 3.0;
+const QUESTIONS_BOOST: f32 = 2.5;
+const TAGS_BOOST: f32 = 2.0;
+const CATEGORY_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+/// Character bigrams: only a tie-breaker and a safety net for typos, never the main signal.
+const GRAMS_BOOST: f32 = 0.3;
+/// Words added by synonym expansion count less than the words the customer typed.
+const SYNONYM_WEIGHT: f32 = 0.6;
+/// Writer memory budget (tantivy's minimum is 15 MB per thread).
+const WRITER_HEAP: usize = 100_000_000;
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 120;
+const WORDS: &str = "anxin_words";
+const BIGRAMS: &str = "anxin_bigrams";
+/// Stored for a script without a complaint type (it fits any).
+const ANY: &str = "any";
+
+/// What to search for. `text` may be empty when the filters alone select (e.g. the scripts for an emotion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub text: String,
+    pub kind: Option<Kind>,
+    /// Only this language variant. Without it every variant is searched (they fold to the same text) and each
+    /// entry appears once, as its best-scoring variant.
+    pub lang: Option<Language>,
+    pub emotion: Option<Emotion>,
+    /// Scripts for this complaint type and scripts that fit any type.
+    pub complaint_type: Option<ComplaintType>,
+    pub situation: Option<Situation>,
+    pub limit: usize,
+}
+
+impl Query {
+    /// A text query without filters, for 10 hits.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            kind: None,
+            lang: None,
+            emotion: None,
+            complaint_type: None,
+            situation: None,
+            limit: 10,
+        }
+    }
+}
+
+/// One result. `snippet` is plain text (not HTML: whoever displays it escapes it) and `ranges` are the byte
+/// ranges of `snippet` that matched the query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub lang: Language,
+    pub kind: Kind,
+    pub title: String,
+    pub score: f32,
+    pub snippet: String,
+    pub ranges: Vec<Range<usize>>,
+}
+
+/// Errors are tantivy's (an in-RAM index fails only on bugs or exhausted memory).
+pub type Error = tantivy::TantivyError;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    id: Field,
+    lang: Field,
+    kind: Field,
+    emotion: Field,
+    complaint_type: Field,
+    situation: Field,
+    title: Field,
+    questions: Field,
+    tags: Field,
+    category: Field,
+    body: Field,
+    grams: Field,
+}
+
+/// The search index: many concurrent readers, one writer behind a lock. Every change is committed and made
+/// visible before the call returns (read-your-writes for the agent who just edited an article).
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    words: TextAnalyzer,
+    bigrams: TextAnalyzer,
+    synonyms: RwLock<Synonyms>,
+}
+
+fn words_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ZhTokenizer::new(Mode::Words)).filter(Stemmer::new(StemLanguage::English)).build()
+}
+
+fn highlight_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ZhTokenizer::new(Mode::Highlight)).filter(Stemmer::new(StemLanguage::English)).build()
+}
+
+fn bigrams_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ZhTokenizer::new(Mode::Bigrams)).build()
+}
+
+impl SearchIndex {
+    /// An empty index using these synonyms.
+    pub fn new(synonyms: Synonyms) -> Result<Self, Error> {
+        let mut schema = Schema::builder();
+        let text = |tokenizer: &str, stored: bool| {
+            let options = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
+            );
+            if stored { options.set_stored() } else { options }
+        };
+        let fields = Fields {
+            key: schema.add_text_field("key", STRING),
+            id: schema.add_text_field("id", STRING | STORED),
+            lang: schema.add_text_field("lang", STRING | STORED),
+            kind: schema.add_text_field("kind", STRING | STORED),
+            emotion: schema.add_text_field("emotion", STRING),
+            complaint_type: schema.add_text_field("complaint_type", STRING),
+            situation: schema.add_text_field("situation", STRING),
+            title: schema.add_text_field("title", text(WORDS, true)),
+            questions: schema.add_text_field("questions", text(WORDS, false)),
+            tags: schema.add_text_field("tags", text(WORDS, false)),
+            category: schema.add_text_field("category", text(WORDS, false)),
+            body: schema.add_text_field("body", text(WORDS, true)),
+            grams: schema.add_text_field("grams", text(BIGRAMS, false)),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(WORDS, words_analyzer());
+        index.tokenizers().register(BIGRAMS, bigrams_analyzer());
+        let writer = index.writer(WRITER_HEAP)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            words: words_analyzer(),
+            bigrams: bigrams_analyzer(),
+            synonyms: RwLock::new(synonyms),
+        })
+    }
+
+    /// Replaces the synonym list; it applies to the next query (synonyms are not indexed).
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        *self.synonyms.write().unwrap_or_else(PoisonError::into_inner) = synonyms;
+    }
+
+    /// Adds an entry, replacing the one with the same (id, lang).
+    pub fn upsert(&self, entry: &Entry) -> Result<(), Error> {
+        self.write(|writer, fields| {
+            writer.delete_term(Term::from_field_text(fields.key, &key(entry.id().as_str(), entry.lang())));
+            writer.add_document(document(fields, entry))?;
+            Ok(())
+        })
+    }
+
+    /// Removes one language variant of an entry (nothing happens if it is not indexed).
+    pub fn remove(&self, id: &str, lang: Language) -> Result<(), Error> {
+        self.write(|writer, fields| {
+            writer.delete_term(Term::from_field_text(fields.key, &key(id, lang)));
+            Ok(())
+        })
+    }
+
+    /// Replaces the whole index with these entries (start-up, `anxin reindex`), in one commit: readers see the
+    /// old index until the new one is complete.
+    pub fn rebuild<'a>(&self, entries: impl IntoIterator<Item = &'a Entry>) -> Result<(), Error> {
+        self.write(|writer, fields| {
+            writer.delete_all_documents()?;
+            for entry in entries {
+                writer.add_document(document(fields, entry))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Number of indexed entry variants.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self, change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<(), Error>) -> Result<(), Error> {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = change(&mut writer, &self.fields) {
+            writer.rollback()?;
+            return Err(error);
+        }
+        writer.commit()?;
+        self.reader.reload()
+    }
+
+    /// The best entries for a query, best first.
+    pub fn search(&self, query: &Query) -> Result<Vec<Hit>, Error> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let f = &self.fields;
+        let searcher = self.reader.searcher();
+        let (text_query, words) = match self.text_query(&query.text) {
+            Some((text_query, words)) => (Some(text_query), words),
+            None => (None, Vec::new()),
+        };
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        let has_text = text_query.is_some();
+        clauses.push((Occur::Must, text_query.unwrap_or_else(|| Box::new(AllQuery))));
+        let mut filter = |field: Field, values: &[&str]| {
+            let alternatives = values
+                .iter()
+                .map(|value| -> (Occur, Box<dyn TantivyQuery>) {
+                    let term = Term::from_field_text(field, value);
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+                })
+                .collect();
+            // Filters select; they must not change the ranking.
+            let select = ConstScoreQuery::new(Box::new(BooleanQuery::new(alternatives)), 0.0);
+            clauses.push((Occur::Must, Box::new(select)));
+        };
+        if let Some(kind) = query.kind {
+            filter(f.kind, &[kind.as_str()]);
+        }
+        if let Some(lang) = query.lang {
+            filter(f.lang, &[lang.as_str()]);
+        }
+        if let Some(emotion) = query.emotion {
+            filter(f.emotion, &[emotion.as_str()]);
+        }
+        if let Some(complaint_type) = query.complaint_type {
+            filter(f.complaint_type, &[complaint_type.as_str(), ANY]);
+        }
+        if let Some(situation) = query.situation {
+            filter(f.situation, &[situation.as_str()]);
+        }
+        let tantivy_query = BooleanQuery::new(clauses);
+
+        // Variants of one entry compete for the same slots; fetch extra so each entry can appear once.
+        let fetch = if query.lang.is_some() { query.limit } else { query.limit * 3 + 5 };
+        let top = searcher.search(&tantivy_query, &TopDocs::with_limit(fetch).order_by_score())?;
+        // Rarer words weigh more in choosing the fragment (what tantivy's own generator does).
+        let mut snippet_terms = BTreeMap::new();
+        for word in words {
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(f.body, &word))?;
+            if doc_freq > 0 {
+                snippet_terms.insert(word, 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        let snippets = SnippetGenerator::new(snippet_terms, highlight_analyzer(), f.body, SNIPPET_CHARS);
+
+        let mut seen = HashSet::new();
+        let mut hits = Vec::new();
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let id = text(f.id);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let (Some(lang), Some(kind)) = (Language::parse(&text(f.lang)), Kind::parse(&text(f.kind))) else {
+                continue;
+            };
+            let (snippet, ranges) = if has_text {
+                let snippet = snippets.snippet_from_doc(&doc);
+                (snippet.fragment().to_owned(), snippet.highlighted().to_vec())
+            } else {
+                (String::new(), Vec::new())
+            };
+            let snippet = if snippet.is_empty() { opening(&text(f.body)) } else { snippet };
+            hits.push(Hit { id, lang, kind, title: text(f.title), score, snippet, ranges });
+            if hits.len() == query.limit {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Every query word in every weighted field, the synonyms' words at a lower weight, and the query's bigrams;
+    /// `None` when the text has nothing to search for. Also the words searched for (typed and synonyms).
+    fn text_query(&self, text: &str) -> Option<(Box<dyn TantivyQuery>, Vec<String>)> {
+        let f = &self.fields;
+        let mut words_analyzer = self.words.clone();
+        let typed = terms(&mut words_analyzer, text);
+        let normalised = anxin_text::normalize::Normalized::new(text);
+        let mut expanded: Vec<String> = Vec::new();
+        for alternative in self.synonyms.read().unwrap_or_else(PoisonError::into_inner).expand(normalised.as_str()) {
+            for word in terms(&mut words_analyzer, alternative) {
+                if !typed.contains(&word) && !expanded.contains(&word) {
+                    expanded.push(word);
+                }
+            }
+        }
+        let grams = terms(&mut self.bigrams.clone(), text);
+
+        let weighted = [
+            (f.title, TITLE_BOOST),
+            (f.questions, QUESTIONS_BOOST),
+            (f.tags, TAGS_BOOST),
+            (f.category, CATEGORY_BOOST),
+            (f.body, BODY_BOOST),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        let mut add = |field: Field, word: &str, boost: f32| {
+            let term = TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), boost))));
+        };
+        for (words, weight) in [(&typed, 1.0), (&expanded, SYNONYM_WEIGHT)] {
+            for word in words {
+                for (field, boost) in weighted {
+                    add(field, word, boost * weight);
+                }
+            }
+        }
+        for gram in &grams {
+            add(f.grams, gram, GRAMS_BOOST);
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let mut words = typed;
+        words.extend(expanded);
+        Some((Box::new(BooleanQuery::new(clauses)), words))
+    }
+}
+
+/// The delete key of one variant.
+fn key(id: &str, lang: Language) -> String {
+    format!("{id}\u{1f}{}", lang.as_str())
+}
+
+/// The first characters of a body, when no query word occurs in it.
+fn opening(body: &str) -> String {
+    body.chars().take(SNIPPET_CHARS).collect()
+}
+
+fn document(f: &Fields, entry: &Entry) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.key, key(entry.id().as_str(), entry.lang()));
+    doc.add_text(f.id, entry.id().as_str());
+    doc.add_text(f.lang, entry.lang().as_str());
+    doc.add_text(f.kind, entry.kind().as_str());
+    doc.add_text(f.title, entry.title());
+    doc.add_text(f.body, entry.body());
+    doc.add_text(f.grams, entry.title());
+    doc.add_text(f.grams, entry.body());
+    if let Some(knowledge) = entry.knowledge() {
+        doc.add_text(f.category, &knowledge.category);
+        doc.add_text(f.grams, &knowledge.category);
+        for tag in &knowledge.tags {
+            doc.add_text(f.tags, tag);
+            doc.add_text(f.grams, tag);
+        }
+        for question in &knowledge.questions {
+            doc.add_text(f.questions, question);
+            doc.add_text(f.grams, question);
+        }
+    }
+    if let Some(script) = entry.script() {
+        doc.add_text(f.emotion, script.emotion.as_str());
+        doc.add_text(f.complaint_type, script.complaint_type.map_or(ANY, |c| c.as_str()));
+        doc.add_text(f.situation, script.situation.as_str());
+    }
+    doc
+}
