@@ -39,6 +39,10 @@ pub enum EventKind {
     CsatRequested,
     /// A satisfaction rating was recorded (payload: the rating). Customer-visible (the widget thanks them).
     CsatRecorded,
+    /// A new version of a published knowledge entry or script was saved (payload: id, lang, title, version,
+    /// change_note, and `user_ids`: the people who used it in the last 30 days, whom the web layer tells). Staff
+    /// only.
+    KnowledgeUpdated,
 }
 
 impl EventKind {
@@ -65,6 +69,7 @@ impl EventKind {
             EventKind::RemedyChosen => "remedy_chosen",
             EventKind::CsatRequested => "csat_requested",
             EventKind::CsatRecorded => "csat_recorded",
+            EventKind::KnowledgeUpdated => "knowledge_updated",
         }
     }
 
@@ -85,6 +90,7 @@ impl EventKind {
             Self::RemedyChosen,
             Self::CsatRequested,
             Self::CsatRecorded,
+            Self::KnowledgeUpdated,
         ]
         .into_iter()
             .find(|k| k.as_str() == text)

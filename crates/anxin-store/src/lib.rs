@@ -13,6 +13,7 @@ pub mod complaints;
 pub mod conn;
 mod exec;
 pub mod feedback;
+pub mod knowledge;
 mod migrate;
 mod ops;
 pub mod people;

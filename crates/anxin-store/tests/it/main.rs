@@ -208,3 +208,4 @@ mod complaints;
 mod wellbeing;
 mod sla;
 mod feedback;
+mod knowledge;
