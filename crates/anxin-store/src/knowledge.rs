@@ -421,6 +421,32 @@ fn versions_in(c: &mut dyn Conn, row: &Stored, from: Option<i64>, to: Option<i64
         .collect()
 }
 
+/// The entries `viewer` may see that pass `filter`, by id then language.
+fn entries_in(c: &mut dyn Conn, viewer: &Principal, filter: EntryFilter, limit: Option<i64>) -> Result<Vec<KbEntry>> {
+    let mut sql = format!("{ENTRY_SELECT} WHERE e.org_id = $1");
+    let mut values = vec![viewer.org_id.into()];
+    let mut bind = |sql: &mut String, clause: &str, value: crate::conn::Value| {
+        values.push(value);
+        sql.push_str(&clause.replace('?', &format!("${}", values.len())));
+    };
+    if let Some(kind) = filter.kind {
+        bind(&mut sql, " AND e.kind = ?", kind.as_str().into());
+    }
+    if let Some(lang) = filter.lang {
+        bind(&mut sql, " AND e.lang = ?", lang.as_str().into());
+    }
+    if filter.published_only {
+        sql.push_str(" AND e.published = 1");
+    } else if !is_editor(viewer.role) {
+        bind(&mut sql, " AND (e.published = 1 OR e.proposed_by = ?)", viewer.user_id.unwrap_or(0).into());
+    }
+    sql.push_str(" ORDER BY e.entry_id, e.lang");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    c.query(&sql, &values)?.iter().map(|r| stored_from(r).map(|s| s.kb)).collect()
+}
+
 impl Store {
     /// Imports entries (parsed by `anxin_domain::knowledge::import`) in one transaction, all or nothing: new ones
     /// are created published (an import is the team's reviewed files), changed ones get a new version (announced
@@ -530,39 +556,19 @@ impl Store {
         .await
     }
 
-    /// The entries the viewer may see, by id then language.
+    /// The entries the viewer may see, by id then language (at most 20,000).
     pub async fn entries(&self, viewer: Principal, filter: EntryFilter) -> Result<Vec<KbEntry>> {
-        self.read(move |c| {
-            let mut sql = format!("{ENTRY_SELECT} WHERE e.org_id = $1");
-            let mut values = vec![viewer.org_id.into()];
-            let mut bind = |sql: &mut String, clause: &str, value: crate::conn::Value| {
-                values.push(value);
-                sql.push_str(&clause.replace('?', &format!("${}", values.len())));
-            };
-            if let Some(kind) = filter.kind {
-                bind(&mut sql, " AND e.kind = ?", kind.as_str().into());
-            }
-            if let Some(lang) = filter.lang {
-                bind(&mut sql, " AND e.lang = ?", lang.as_str().into());
-            }
-            if filter.published_only {
-                sql.push_str(" AND e.published = 1");
-            } else if !is_editor(viewer.role) {
-                bind(&mut sql, " AND (e.published = 1 OR e.proposed_by = ?)", viewer.user_id.unwrap_or(0).into());
-            }
-            sql.push_str(&format!(" ORDER BY e.entry_id, e.lang LIMIT {LIST_LIMIT}"));
-            c.query(&sql, &values)?.iter().map(|r| stored_from(r).map(|s| s.kb)).collect()
-        })
-        .await
+        self.read(move |c| entries_in(c, &viewer, filter, Some(LIST_LIMIT))).await
     }
 
     /// Every entry's current version, published or not, ready for `anxin_domain::knowledge::to_markdown` or
-    /// `to_json` (editors).
+    /// `to_json` (editors). Complete: no list limit applies.
     pub async fn export_knowledge(&self, viewer: Principal) -> Result<Vec<Entry>> {
         if !is_editor(viewer.role) {
             return Err(StoreError::Forbidden("admins and supervisors export knowledge"));
         }
-        Ok(self.entries(viewer, EntryFilter::default()).await?.into_iter().map(|kb| kb.entry).collect())
+        let all = self.read(move |c| entries_in(c, &viewer, EntryFilter::default(), None)).await?;
+        Ok(all.into_iter().map(|kb| kb.entry).collect())
     }
 
     /// Records that a person used an entry they can see (inserted it, opened it for a conversation), so they hear
