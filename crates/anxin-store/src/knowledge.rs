@@ -149,6 +149,8 @@ pub struct EntryFilter {
     pub lang: Option<Language>,
     /// Only published entries, also for editors (what agents are offered).
     pub published_only: bool,
+    /// Only agents' proposals not yet approved (a lead's review queue).
+    pub pending_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -439,6 +441,9 @@ fn entries_in(c: &mut dyn Conn, viewer: &Principal, filter: EntryFilter, limit: 
         sql.push_str(" AND e.published = 1");
     } else if !is_editor(viewer.role) {
         bind(&mut sql, " AND (e.published = 1 OR e.proposed_by = ?)", viewer.user_id.unwrap_or(0).into());
+    }
+    if filter.pending_only {
+        sql.push_str(" AND e.proposed_by IS NOT NULL AND e.approved_by IS NULL");
     }
     sql.push_str(" ORDER BY e.entry_id, e.lang");
     if let Some(limit) = limit {

@@ -188,7 +188,12 @@ async fn story(store: &Store, starter: &[Entry]) -> Result<(), StoreError> {
     assert!(matches!(store.save_entry(agent.clone(), changed.clone(), None).await, Err(StoreError::Forbidden(_))));
     let published_script = starter.iter().find(|e| e.kind() == Kind::Script).unwrap();
     assert!(matches!(store.save_entry(agent.clone(), edited(published_script, "多一句。"), None).await, Err(StoreError::Forbidden(_))));
+    let pending = EntryFilter { pending_only: true, ..EntryFilter::default() };
+    let queue = store.entries(lead.clone(), pending).await?;
+    assert_eq!(queue.iter().map(|kb| &kb.entry).collect::<Vec<_>>(), [&revised]);
+    assert_eq!(store.entries(agent2.clone(), pending).await?, [], "another agent's proposal stays theirs");
     let approved = store.set_published(lead.clone(), pid.clone(), Language::ZhHans, true).await?;
+    assert_eq!(store.entries(lead.clone(), pending).await?, []);
     assert_eq!((approved.published, approved.proposed_by, approved.approved_by), (true, agent.user_id, lead.user_id));
     assert_eq!(store.entry(agent2.clone(), pid.clone(), Language::ZhHans).await?.entry, revised);
     assert!(matches!(store.save_entry(agent.clone(), proposal.clone(), None).await, Err(StoreError::Forbidden(_))));
