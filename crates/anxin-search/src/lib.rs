@@ -399,3 +399,131 @@ fn document(f: &Fields, entry: &Entry) -> TantivyDocument {
     }
     doc
 }
+
+#[cfg(test)]
+mod tests {
+    use anxin_domain::knowledge::EntryFields;
+
+    use super::*;
+
+    fn faq(id: &str, lang: Language, title: &str, tags: &[&str], body: &str) -> Entry {
+        Entry::try_from(EntryFields {
+            id: Some(id.into()),
+            kind: Some(Kind::Faq),
+            lang: Some(lang),
+            title: Some(title.into()),
+            category: Some("售后".into()),
+            tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+            questions: Some(Vec::new()),
+            body: Some(body.into()),
+            ..EntryFields::default()
+        })
+        .expect("valid entry")
+    }
+
+    fn script(id: &str, emotion: Emotion, complaint_type: &str, body: &str) -> Entry {
+        Entry::try_from(EntryFields {
+            id: Some(id.into()),
+            kind: Some(Kind::Script),
+            lang: Some(Language::ZhHans),
+            title: Some("物流致歉".into()),
+            emotion: Some(emotion),
+            complaint_type: Some(complaint_type.into()),
+            situation: Some(Situation::Apology),
+            channel: Some("any".into()),
+            variables: Some(Vec::new()),
+            body: Some(body.into()),
+            ..EntryFields::default()
+        })
+        .expect("valid script")
+    }
+
+    fn library() -> SearchIndex {
+        let index = SearchIndex::new(Synonyms::default_list()).expect("index");
+        let entries = [
+            faq("return-fee", Language::ZhHans, "退货运费谁承担？", &["运费险"], "质量问题的退货运费由我们承担。"),
+            faq("return-fee", Language::En, "Who pays return shipping?", &["shipping"], "We pay for quality issues."),
+            faq("refunds", Language::ZhHans, "退款多久到账？", &["退款"], "验收通过后 24 小时内退款，原路退回。"),
+            faq("invoice", Language::ZhHans, "怎么开发票？", &["发票"], "在订单详情申请电子发票。"),
+            script("anger-logistics", Emotion::Anger, "logistics", "非常抱歉让您久等了，快递我马上催。"),
+            script("anxiety-any", Emotion::Anxiety, "any", "您别着急，快递今天会更新。"),
+        ];
+        index.rebuild(&entries).expect("rebuild");
+        index
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|hit| hit.id.as_str()).collect()
+    }
+
+    #[test]
+    fn traditional_query_finds_simplified_entry_once_with_a_plain_text_snippet() {
+        let index = library();
+        let hits = index.search(&Query::text("退貨運費誰出？")).expect("search");
+        assert_eq!(ids(&hits)[0], "return-fee");
+        assert_eq!(hits.iter().filter(|h| h.id == "return-fee").count(), 1, "one hit per entry");
+        let hit = &hits[0];
+        assert!(!hit.ranges.is_empty(), "{hit:?}");
+        let highlighted: Vec<&str> = hit.ranges.iter().map(|r| &hit.snippet[r.clone()]).collect();
+        assert!(highlighted.iter().any(|h| h.contains("运费")), "{highlighted:?}");
+    }
+
+    #[test]
+    fn synonyms_expand_queries_and_can_be_replaced() {
+        let index = library();
+        assert_eq!(ids(&index.search(&Query::text("退钱")).expect("search"))[0], "refunds");
+        index.set_synonyms(Synonyms::default());
+        assert!(index.search(&Query::text("退钱")).expect("search").iter().all(|h| h.id != "refunds"));
+        index.set_synonyms(Synonyms::parse("退钱 退款"));
+        assert_eq!(ids(&index.search(&Query::text("退钱")).expect("search"))[0], "refunds");
+    }
+
+    #[test]
+    fn filters_select_kind_lang_and_script_facets() {
+        let index = library();
+        let en = Query { lang: Some(Language::En), ..Query::text("shipping") };
+        let hits = index.search(&en).expect("search");
+        assert_eq!((ids(&hits), hits[0].lang), (vec!["return-fee"], Language::En));
+
+        let scripts = Query { kind: Some(Kind::Script), ..Query::text("快递") };
+        assert_eq!(ids(&index.search(&scripts).expect("search")).len(), 2);
+        let angry = Query { emotion: Some(Emotion::Anger), ..scripts.clone() };
+        assert_eq!(ids(&index.search(&angry).expect("search")), ["anger-logistics"]);
+        // A script for any complaint type fits every type.
+        let price = Query { complaint_type: Some(ComplaintType::Price), ..scripts };
+        assert_eq!(ids(&index.search(&price).expect("search")), ["anxiety-any"]);
+        // No text: the filters alone select.
+        let all_anxious = Query { emotion: Some(Emotion::Anxiety), ..Query::text("") };
+        assert_eq!(ids(&index.search(&all_anxious).expect("search")), ["anxiety-any"]);
+    }
+
+    #[test]
+    fn upsert_replaces_a_variant_and_remove_drops_it() {
+        let index = library();
+        let before = index.len();
+        index
+            .upsert(&faq("invoice", Language::ZhHans, "增值税专用发票怎么开？", &["专票"], "提供税号即可。"))
+            .expect("upsert");
+        assert_eq!(index.len(), before);
+        let hits = index.search(&Query::text("专票")).expect("search");
+        assert_eq!((hits[0].id.as_str(), hits[0].title.as_str()), ("invoice", "增值税专用发票怎么开？"));
+
+        index.remove("invoice", Language::ZhHans).expect("remove");
+        assert_eq!(index.len(), before - 1);
+        assert!(index.search(&Query::text("专票")).expect("search").is_empty());
+    }
+
+    #[test]
+    fn the_index_is_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<SearchIndex>();
+        let index = library();
+        std::thread::scope(|scope| {
+            scope.spawn(|| index.upsert(&faq("new", Language::ZhHans, "礼品包装", &[], "可以包装。")).expect("upsert"));
+            for _ in 0..2 {
+                scope.spawn(|| assert!(!index.search(&Query::text("退款")).expect("search").is_empty()));
+            }
+        });
+        assert_eq!(ids(&index.search(&Query::text("礼品包装")).expect("search"))[0], "new");
+    }
+}
