@@ -280,8 +280,12 @@ fn integrations_use_tokens_and_the_api_is_documented() {
     assert_eq!(doc["openapi"], "3.1.0");
     for (method, path, _) in anxin_web::openapi::ROUTES {
         assert!(doc["paths"][path][method].is_object(), "{method} {path}");
-        let concrete = path.replace("{id}", "1").replace("{channel}", &app.channel_key);
-        let (status, body) = admin.request(&method.to_uppercase(), &format!("/api/v1{concrete}"), Some(("application/json", b"{}".to_vec())));
+        let concrete = path.replace("{id}", "1").replace("{rid}", "1").replace("{channel}", &app.channel_key);
+        // A fresh connection per route: a request refused before its body is read (a bad path parameter such as
+        // the literal `{rid}` here) makes the server close that connection, which a pooled client may be reusing.
+        let mut fresh = Client::new(&app);
+        (fresh.cookie, fresh.csrf) = (admin.cookie.clone(), admin.csrf.clone());
+        let (status, body) = fresh.request(&method.to_uppercase(), &format!("/api/v1{concrete}"), Some(("application/json", b"{}".to_vec())));
         let fallback = status == 404 && body["error"]["code"] == "not_found" && body["error"]["message"] == "no such resource" && !path.contains('{');
         assert!(!fallback && status != 405, "{method} {path} is not routed: {status} {body}");
     }
