@@ -374,10 +374,11 @@ fn step_from(r: &Row) -> TicketStep {
     }
 }
 
-const REMEDY_SELECT: &str = "SELECT id, ticket_id, kind, amount_fen, note, state, needs_approval_by, limit_fen, offered_by, approved_by, \
-    created_at, approved_at, chosen_at FROM ticket_remedies";
+/// The columns of `ticket_remedies` (aliased `r`) that [`remedy_from`] reads.
+pub(crate) const REMEDY_COLUMNS: &str = "r.id, r.ticket_id, r.kind, r.amount_fen, r.note, r.state, r.needs_approval_by, r.limit_fen, \
+    r.offered_by, r.approved_by, r.created_at, r.approved_at, r.chosen_at";
 
-fn remedy_from(r: &Row) -> Remedy {
+pub(crate) fn remedy_from(r: &Row) -> Remedy {
     Remedy {
         id: r.int(0),
         ticket_id: r.int(1),
@@ -474,7 +475,7 @@ fn decide(state: TicketState, action: TicketAction, hats: &[TicketActor], commen
 fn detail_in(c: &mut dyn Conn, org_id: i64, id: i64, hats: &[TicketActor]) -> Result<TicketDetail> {
     let ticket = ticket_in(c, org_id, id)?;
     let steps = c.query(&format!("{STEP_SELECT} WHERE ticket_id = $1 ORDER BY id"), params![id])?.iter().map(step_from).collect();
-    let remedies = c.query(&format!("{REMEDY_SELECT} WHERE ticket_id = $1 ORDER BY id"), params![id])?.iter().map(remedy_from).collect();
+    let remedies = c.query(&format!("SELECT {REMEDY_COLUMNS} FROM ticket_remedies r WHERE r.ticket_id = $1 ORDER BY r.id"), params![id])?.iter().map(remedy_from).collect();
     let allowed = allowed_for(ticket.state, hats);
     Ok(TicketDetail { ticket, steps, remedies, allowed })
 }
@@ -574,7 +575,7 @@ fn limits_in(c: &mut dyn Conn, org_id: i64) -> Result<RemedyLimits> {
 }
 
 fn remedy_in(c: &mut dyn Conn, ticket_id: i64, remedy_id: i64) -> Result<Remedy> {
-    Ok(remedy_from(&c.query_one(&format!("{REMEDY_SELECT} WHERE ticket_id = $1 AND id = $2"), params![ticket_id, remedy_id])?))
+    Ok(remedy_from(&c.query_one(&format!("SELECT {REMEDY_COLUMNS} FROM ticket_remedies r WHERE r.ticket_id = $1 AND r.id = $2"), params![ticket_id, remedy_id])?))
 }
 
 /// The ticket, visible to `actor` and still open, with the hats they act in.

@@ -21,7 +21,7 @@ use anxin_domain::events::EventKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::complaints::{Remedy, RemedyState};
+use crate::complaints::{REMEDY_COLUMNS, Remedy, RemedyState, remedy_from, wire};
 use crate::conn::{Conn, Result, Row, StoreError};
 use crate::exec::Tx;
 use crate::ops::audit;
@@ -214,31 +214,6 @@ pub struct CsatSummary {
     pub groups: Vec<CsatStats>,
 }
 
-fn wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_value(Value::String(text.to_owned())).ok()
-}
-
-/// The columns of `ticket_remedies` that [`remedy_row`] reads.
-const REMEDY_COLUMNS: &str = "r.id, r.ticket_id, r.kind, r.amount_fen, r.note, r.state, r.needs_approval_by, r.limit_fen, \
-    r.offered_by, r.approved_by, r.created_at, r.approved_at, r.chosen_at";
-
-fn remedy_row(r: &Row) -> Remedy {
-    Remedy {
-        id: r.int(0),
-        ticket_id: r.int(1),
-        kind: wire(&r.text(2)).unwrap_or(RemedyKind::Repair),
-        amount_fen: r.opt_int(3),
-        note: r.opt_text(4),
-        state: wire(&r.text(5)).unwrap_or(RemedyState::Withdrawn),
-        needs_approval_by: r.opt_text(6).and_then(|s| wire(&s)),
-        limit_fen: r.opt_int(7),
-        offered_by: r.opt_int(8),
-        approved_by: r.opt_int(9),
-        created_at: r.int(10),
-        approved_at: r.opt_int(11),
-        chosen_at: r.opt_int(12),
-    }
-}
 
 fn offered(remedy: &Remedy) -> OfferedRemedy {
     OfferedRemedy { id: remedy.id, kind: remedy.kind, amount_fen: remedy.amount_fen, note: remedy.note.clone() }
@@ -295,12 +270,12 @@ fn presented_in(c: &mut dyn Conn, ticket_id: i64) -> Result<Vec<Remedy>> {
         "SELECT {REMEDY_COLUMNS} FROM ticket_remedies r JOIN remedy_presentations p ON p.remedy_id = r.id \
          WHERE r.ticket_id = $1 AND r.state = 'approved' ORDER BY r.id"
     );
-    Ok(c.query(&sql, params![ticket_id])?.iter().map(remedy_row).collect())
+    Ok(c.query(&sql, params![ticket_id])?.iter().map(remedy_from).collect())
 }
 
 fn chosen_in(c: &mut dyn Conn, ticket_id: i64) -> Result<Option<Remedy>> {
     let sql = format!("SELECT {REMEDY_COLUMNS} FROM ticket_remedies r WHERE r.ticket_id = $1 AND r.state = 'chosen'");
-    Ok(c.query_opt(&sql, params![ticket_id])?.as_ref().map(remedy_row))
+    Ok(c.query_opt(&sql, params![ticket_id])?.as_ref().map(remedy_from))
 }
 
 /// Tells the customer which remedies stand before them now.
@@ -400,7 +375,7 @@ impl Store {
             let org_id = actor.org_id;
             let ticket = ticket_for_agent(tx.conn, &actor, ticket_id)?;
             let select = format!("SELECT {REMEDY_COLUMNS} FROM ticket_remedies r WHERE r.ticket_id = $1 AND r.id = $2");
-            let remedy = remedy_row(&tx.conn.query_one(&select, params![ticket.id, remedy_id])?);
+            let remedy = remedy_from(&tx.conn.query_one(&select, params![ticket.id, remedy_id])?);
             match remedy.state {
                 RemedyState::Withdrawn => return Ok(remedy),
                 RemedyState::Chosen => return Err(StoreError::Conflict("remedy_chosen".into())),
@@ -421,7 +396,7 @@ impl Store {
             }
             let details = json!({"remedy_id": remedy_id, "kind": remedy.kind, "amount_fen": remedy.amount_fen, "from": remedy.state, "presented": presented});
             audit(tx, org_id, &actor.audit_name(), "ticket.remedy_withdraw", &format!("ticket:{}", ticket.id), details)?;
-            Ok(remedy_row(&tx.conn.query_one(&select, params![ticket.id, remedy_id])?))
+            Ok(remedy_from(&tx.conn.query_one(&select, params![ticket.id, remedy_id])?))
         })
         .await
     }
@@ -436,7 +411,7 @@ impl Store {
                 "SELECT {REMEDY_COLUMNS} FROM ticket_remedies r JOIN remedy_presentations p ON p.remedy_id = r.id \
                  JOIN complaint_tickets t ON t.id = r.ticket_id WHERE r.id = $1 AND t.org_id = $2 AND t.conversation_id = $3"
             );
-            let remedy = remedy_row(&tx.conn.query_one(&select, params![remedy_id, org_id, conversation_id])?);
+            let remedy = remedy_from(&tx.conn.query_one(&select, params![remedy_id, org_id, conversation_id])?);
             let ticket = ticket_row(tx.conn, org_id, remedy.ticket_id)?;
             match remedy.state {
                 RemedyState::Chosen => return Ok(remedy),
@@ -458,7 +433,7 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::Conflict("remedy_withdrawn".into()));
             }
-            let chosen = remedy_row(&tx.conn.query_one(&select, params![remedy_id, org_id, conversation_id])?);
+            let chosen = remedy_from(&tx.conn.query_one(&select, params![remedy_id, org_id, conversation_id])?);
             let data = json!({"ticket_id": ticket.id, "remedy": offered(&chosen), "by": "customer"});
             tx.emit(org_id, EventKind::RemedyChosen, Some(conversation_id), true, data)?;
             crate::sla::announce(tx, org_id, ticket.id, serde_json::Value::Null)?;
