@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::{FormBody, MenuUser, PageQuery, field, fields, gate, menu_user, notice, percent_encode, render, store_failed};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::tickets::yuan;
 
 pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("admin.complaints", ["投诉流转", "投訴流轉", "Complaints"]),
@@ -67,22 +68,9 @@ struct ComplaintsPage {
     lead_limit: String,
 }
 
-/// Fen as yuan for a form field: `20`, `15.5`, `0.05`.
-fn yuan(fen: i64) -> String {
-    if fen % 100 == 0 { (fen / 100).to_string() } else { format!("{:.2}", fen as f64 / 100.0).trim_end_matches('0').to_owned() }
-}
-
-/// Yuan as typed (`20`, `15.50`, `¥20`) to fen; `None` for anything else (negative, three decimals, too large).
+/// A limit as typed, in fen: the remedy form's yuan parsing, zero allowed, at most [`MAX_LIMIT_FEN`].
 fn fen(text: &str) -> Option<i64> {
-    let text = text.trim().trim_start_matches(['¥', '￥']);
-    let (whole, cents) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || cents.len() > 2 || !cents.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let cents: i64 = if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().ok()? };
-    let total = whole.checked_mul(100)?.checked_add(cents)?;
-    (total <= MAX_LIMIT_FEN).then_some(total)
+    crate::pages::tickets::parse_yuan(text).ok().flatten().filter(|f| *f <= MAX_LIMIT_FEN)
 }
 
 async fn page_for(state: &AppState, v: &crate::pages::Viewer, p: &anxin_store::Principal, form: Option<&HashMap<String, String>>, error: Option<&'static str>) -> Result<ComplaintsPage, Response> {
@@ -195,7 +183,7 @@ mod tests {
 
     #[test]
     fn yuan_amounts_round_trip_and_bad_ones_are_refused() {
-        for (text, expected) in [("20", Some(2_000)), ("¥200", Some(20_000)), ("15.5", Some(1_550)), ("0.05", Some(5)), ("0", Some(0))] {
+        for (text, expected) in [("20", Some(2_000)), ("¥200", Some(20_000)), ("15.5", Some(1_550)), ("0.05", Some(5)), ("0", Some(0)), ("1000000", Some(MAX_LIMIT_FEN))] {
             assert_eq!(fen(text), expected, "{text}");
         }
         for bad in ["", "-5", "1.234", "abc", "1e3", "２０", "99999999999999999999", "1000001"] {

@@ -269,9 +269,9 @@ const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 /// Longest note on a remedy.
 const NOTE_MAX_CHARS: usize = 500;
 
-/// A yuan amount as typed ("12", "12.5", "¥12.50") in fen; empty is none. Positive, at most two decimals, at most
-/// [`MAX_AMOUNT_FEN`].
-pub(crate) fn yuan_to_fen(text: &str) -> Result<Option<i64>, ()> {
+/// A yuan amount as typed ("12", "12.5", "¥12.50") in fen; empty is none. At most two decimals, at most
+/// [`MAX_AMOUNT_FEN`]; zero allowed (a limit may be zero).
+pub(crate) fn parse_yuan(text: &str) -> Result<Option<i64>, ()> {
     let t = text.trim().trim_start_matches(['¥', '￥']).trim();
     if t.is_empty() {
         return Ok(None);
@@ -284,7 +284,15 @@ pub(crate) fn yuan_to_fen(text: &str) -> Result<Option<i64>, ()> {
     let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| ())? };
     let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| ())? };
     let fen = whole * 100 + frac;
-    if fen <= 0 || fen > MAX_AMOUNT_FEN { Err(()) } else { Ok(Some(fen)) }
+    if fen > MAX_AMOUNT_FEN { Err(()) } else { Ok(Some(fen)) }
+}
+
+/// [`parse_yuan`] for a remedy's amount, which must be positive.
+pub(crate) fn yuan_to_fen(text: &str) -> Result<Option<i64>, ()> {
+    match parse_yuan(text)? {
+        Some(0) => Err(()),
+        amount => Ok(amount),
+    }
 }
 
 /// "¥12.50".
