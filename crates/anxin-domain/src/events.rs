@@ -43,6 +43,10 @@ pub enum EventKind {
     /// change_note, and `user_ids`: the people who used it in the last 30 days, whom the web layer tells). Staff
     /// only.
     KnowledgeUpdated,
+    /// Knowledge entries were created, changed, published or withdrawn, or the search synonyms changed (payload:
+    /// `entries`, a list of {id, lang}; or `rebuild: true`; or `synonyms: true`). Every node refreshes its search
+    /// index from the database on it. Staff only.
+    KnowledgeChanged,
 }
 
 impl EventKind {
@@ -70,6 +74,7 @@ impl EventKind {
             EventKind::CsatRequested => "csat_requested",
             EventKind::CsatRecorded => "csat_recorded",
             EventKind::KnowledgeUpdated => "knowledge_updated",
+            EventKind::KnowledgeChanged => "knowledge_changed",
         }
     }
 
@@ -91,6 +96,7 @@ impl EventKind {
             Self::CsatRequested,
             Self::CsatRecorded,
             Self::KnowledgeUpdated,
+            Self::KnowledgeChanged,
         ]
         .into_iter()
             .find(|k| k.as_str() == text)

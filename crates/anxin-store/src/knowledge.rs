@@ -69,8 +69,25 @@ CREATE INDEX kb_usage_entry ON kb_usage(entry_row_id, used_at);
 CREATE INDEX kb_usage_user ON kb_usage(org_id, user_id, used_at);
 "#;
 
+/// Migration 9: editable search synonyms per organisation, and what became of a used script (the reply it went
+/// into, whether the agent edited it first) for outcome statistics.
+pub(crate) const SCHEMA_V9: &str = r#"
+CREATE TABLE kb_settings (
+    org_id BIGINT PRIMARY KEY REFERENCES organizations(id),
+    synonyms TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by BIGINT REFERENCES users(id)
+);
+ALTER TABLE kb_usage ADD COLUMN message_id BIGINT REFERENCES messages(id);
+ALTER TABLE kb_usage ADD COLUMN edited BIGINT;
+"#;
+
 /// How long a use of an entry makes its user someone to tell about a new version.
 pub const USAGE_WINDOW_MS: i64 = 30 * 86_400_000;
+/// Beyond this many changed entries, one change event asks every node to rebuild its index instead of listing them.
+const CHANGE_LIST_MAX: usize = 200;
+/// Longest synonym list, in bytes.
+pub const MAX_SYNONYMS_BYTES: usize = 64 * 1024;
 /// Most entries one import takes.
 pub const MAX_IMPORT: usize = 10_000;
 /// Most entries a list or an export returns.
@@ -122,6 +139,36 @@ pub struct KbEntry {
 }
 
 /// One saved version of an entry.
+/// One use of an entry: opened or inserted for a conversation, and for a script inserted into a reply, that reply
+/// and whether the agent changed the script's text before sending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub conversation_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub edited: Option<bool>,
+}
+
+/// How a script has fared: how often it was used, sent, edited first, how the customer felt in their next message,
+/// and the satisfaction ratings of the conversations it was sent in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptStats {
+    pub id: String,
+    pub lang: Language,
+    pub title: String,
+    pub used: i64,
+    /// Uses that went into a sent reply.
+    pub sent: i64,
+    /// Sent replies in which the agent changed the script's text.
+    pub edited: i64,
+    /// The customer's next message after a reply with this script: how many were answered at all, and how many
+    /// of those were angry, anxious or disappointed.
+    pub answered: i64,
+    pub negative_after: i64,
+    /// Ratings of conversations this script was sent in.
+    pub csat_count: i64,
+    pub csat_average: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KbVersion {
     pub version: i64,
@@ -379,6 +426,20 @@ fn announce_update(tx: &mut Tx<'_>, org_id: i64, row_id: i64, entry: &Entry, ver
     tx.emit(org_id, EventKind::KnowledgeUpdated, None, false, data)
 }
 
+/// Tells every node (through the event log) to refresh these variants in its search index: listed up to
+/// [`CHANGE_LIST_MAX`], beyond that as a full rebuild.
+fn announce_change(tx: &mut Tx<'_>, org_id: i64, changed: &[(String, Language)]) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let data = if changed.len() > CHANGE_LIST_MAX {
+        json!({"rebuild": true})
+    } else {
+        json!({"entries": changed.iter().map(|(id, lang)| json!({"id": id, "lang": lang})).collect::<Vec<_>>()})
+    };
+    tx.emit(org_id, EventKind::KnowledgeChanged, None, false, data)
+}
+
 fn target(entry_id: &str, lang: Language) -> String {
     format!("kb:{entry_id}:{lang}")
 }
@@ -465,6 +526,7 @@ impl Store {
         check_import(&entries)?;
         self.write(move |tx| {
             let mut report = ImportReport::default();
+            let mut changed = Vec::new();
             for entry in &entries {
                 let existing = stored_in(tx.conn, actor.org_id, entry.id().as_str(), entry.lang())?;
                 let new_row = NewRow { published: true, proposed_by: None };
@@ -473,7 +535,11 @@ impl Store {
                     Saved::Updated => report.updated += 1,
                     Saved::Unchanged => report.unchanged += 1,
                 }
+                if existing.as_ref().is_none_or(|s| s.kb.entry != *entry) {
+                    changed.push((entry.id().as_str().to_owned(), entry.lang()));
+                }
             }
+            announce_change(tx, actor.org_id, &changed)?;
             audit(tx, actor.org_id, &actor.audit_name(), "knowledge.import", "kb", json!(report))?;
             Ok(report)
         })
@@ -504,6 +570,7 @@ impl Store {
             if saved != Saved::Unchanged {
                 let details = json!({"version": current.kb.version, "created": saved == Saved::Created, "change_note": note});
                 audit(tx, org_id, &actor.audit_name(), "knowledge.save", &target(id, lang), details)?;
+                announce_change(tx, org_id, &[(id.to_owned(), lang)])?;
             }
             Ok(current.kb)
         })
@@ -529,6 +596,9 @@ impl Store {
             )?;
             let action = if published { "knowledge.publish" } else { "knowledge.unpublish" };
             audit(tx, actor.org_id, &actor.audit_name(), action, &target(id.as_str(), lang), json!({"approved": approving}))?;
+            if published != s.kb.published {
+                announce_change(tx, actor.org_id, &[(id.as_str().to_owned(), lang)])?;
+            }
             Ok(stored_in(tx.conn, actor.org_id, id.as_str(), lang)?.ok_or(StoreError::NotFound)?.kb)
         })
         .await
@@ -577,19 +647,139 @@ impl Store {
     }
 
     /// Records that a person used an entry they can see (inserted it, opened it for a conversation), so they hear
-    /// of its next version. `NotFound` for an invisible entry or a conversation of another organisation.
-    pub async fn record_usage(&self, actor: Principal, id: EntryId, lang: Language, conversation_id: Option<i64>) -> Result<()> {
+    /// of its next version; for a script sent in a reply, `usage.message_id` is that reply and `usage.edited` says
+    /// whether the agent changed the script first (outcome statistics). `NotFound` for an invisible entry, or a
+    /// conversation or message of another organisation (a message must be in the given conversation).
+    pub async fn record_usage(&self, actor: Principal, id: EntryId, lang: Language, usage: Usage) -> Result<()> {
         let Some(user_id) = actor.user_id else { return Err(StoreError::Forbidden("usage is recorded for a person")) };
         self.write(move |tx| {
             let row = visible_in(tx.conn, &actor, &id, lang)?;
-            if let Some(conversation) = conversation_id {
+            if let Some(conversation) = usage.conversation_id {
                 tx.conn.query_one("SELECT 1 FROM conversations WHERE org_id = $1 AND id = $2", params![actor.org_id, conversation])?;
             }
+            if let Some(message) = usage.message_id {
+                let Some(conversation) = usage.conversation_id else { return Err(StoreError::NotFound) };
+                tx.conn.query_one(
+                    "SELECT 1 FROM messages WHERE org_id = $1 AND conversation_id = $2 AND id = $3",
+                    params![actor.org_id, conversation, message],
+                )?;
+            }
             tx.conn.execute(
-                "INSERT INTO kb_usage (org_id, entry_row_id, user_id, conversation_id, used_at) VALUES ($1, $2, $3, $4, $5)",
-                params![actor.org_id, row.row_id, user_id, conversation_id, tx.now],
+                "INSERT INTO kb_usage (org_id, entry_row_id, user_id, conversation_id, message_id, edited, used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                params![actor.org_id, row.row_id, user_id, usage.conversation_id, usage.message_id, usage.edited, tx.now],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    /// Every published entry of an organisation, for its search index (which holds only what agents may use).
+    /// Not filtered by a viewer: the index answers to the web layer, which checks who asks.
+    pub async fn published_entries(&self, org_id: i64) -> Result<Vec<Entry>> {
+        self.read(move |c| {
+            let sql = format!("{ENTRY_SELECT} WHERE e.org_id = $1 AND e.published = 1 ORDER BY e.entry_id, e.lang");
+            c.query(&sql, params![org_id])?.iter().map(|r| stored_from(r).map(|s| s.kb.entry)).collect()
+        })
+        .await
+    }
+
+    /// One variant as the search index should hold it: the entry when it exists and is published, else `None`.
+    pub async fn published_entry(&self, org_id: i64, id: EntryId, lang: Language) -> Result<Option<Entry>> {
+        self.read(move |c| Ok(stored_in(c, org_id, id.as_str(), lang)?.filter(|s| s.kb.published).map(|s| s.kb.entry))).await
+    }
+
+    /// The organisation's search synonyms as its editors wrote them (one group per line), or `None` when they
+    /// never did (the built-in list applies).
+    pub async fn knowledge_synonyms(&self, org_id: i64) -> Result<Option<String>> {
+        self.read(move |c| Ok(c.query_opt("SELECT synonyms FROM kb_settings WHERE org_id = $1", params![org_id])?.map(|r| r.text(0)))).await
+    }
+
+    /// Replaces the synonym list (editors; the caller has checked it, see [`MAX_SYNONYMS_BYTES`]), audited, and
+    /// tells every node to use it.
+    pub async fn set_knowledge_synonyms(&self, actor: Principal, synonyms: String) -> Result<()> {
+        if !is_editor(actor.role) {
+            return Err(StoreError::Forbidden("admins and supervisors edit synonyms"));
+        }
+        self.write(move |tx| {
+            let updated = tx.conn.execute(
+                "UPDATE kb_settings SET synonyms = $1, updated_at = $2, updated_by = $3 WHERE org_id = $4",
+                params![&synonyms, tx.now, actor.user_id, actor.org_id],
+            )?;
+            if updated == 0 {
+                tx.conn.execute(
+                    "INSERT INTO kb_settings (org_id, synonyms, updated_at, updated_by) VALUES ($1, $2, $3, $4)",
+                    params![actor.org_id, &synonyms, tx.now, actor.user_id],
+                )?;
+            }
+            let groups = synonyms.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
+            audit(tx, actor.org_id, &actor.audit_name(), "knowledge.synonyms", "kb", json!({"groups": groups}))?;
+            tx.emit(actor.org_id, EventKind::KnowledgeChanged, None, false, json!({"synonyms": true}))
+        })
+        .await
+    }
+
+    /// How each script used since `since_ms` fared (editors: it names no agent, but it is a lead's view), most used
+    /// first.
+    pub async fn script_stats(&self, viewer: Principal, since_ms: i64) -> Result<Vec<ScriptStats>> {
+        if !is_editor(viewer.role) {
+            return Err(StoreError::Forbidden("admins and supervisors see script statistics"));
+        }
+        self.read(move |c| {
+            // One row per use; the customer's next message after the reply and the conversation's ratings come from
+            // correlated subqueries on indexed columns (messages by conversation and id, ratings by conversation).
+            let rows = c.query(
+                "SELECT e.entry_id, e.lang, v.title, u.message_id, u.edited, \
+                   (SELECT m.analysis FROM messages m WHERE m.conversation_id = u.conversation_id AND m.id > u.message_id \
+                      AND m.kind = 'customer' ORDER BY m.id LIMIT 1), \
+                   (SELECT COUNT(*) FROM csat_ratings r WHERE r.conversation_id = u.conversation_id AND u.message_id IS NOT NULL), \
+                   (SELECT CAST(SUM(r.rating) AS BIGINT) FROM csat_ratings r WHERE r.conversation_id = u.conversation_id AND u.message_id IS NOT NULL) \
+                 FROM kb_usage u JOIN kb_entries e ON e.id = u.entry_row_id \
+                 JOIN kb_versions v ON v.entry_row_id = e.id AND v.version = e.version \
+                 WHERE u.org_id = $1 AND e.kind = 'script' AND u.used_at >= $2 ORDER BY u.id LIMIT 200000",
+                params![viewer.org_id, since_ms],
+            )?;
+            let mut by_script: Vec<ScriptStats> = Vec::new();
+            let mut index: HashMap<(String, String), usize> = HashMap::new();
+            let mut rating_sums: Vec<i64> = Vec::new();
+            for r in &rows {
+                let key = (r.text(0), r.text(1));
+                let at = *index.entry(key).or_insert_with(|| {
+                    by_script.push(ScriptStats {
+                        id: r.text(0),
+                        lang: Language::parse(&r.text(1)).unwrap_or(Language::ZhHans),
+                        title: r.text(2),
+                        used: 0,
+                        sent: 0,
+                        edited: 0,
+                        answered: 0,
+                        negative_after: 0,
+                        csat_count: 0,
+                        csat_average: None,
+                    });
+                    rating_sums.push(0);
+                    by_script.len() - 1
+                });
+                let s = &mut by_script[at];
+                s.used += 1;
+                if r.opt_int(3).is_some() {
+                    s.sent += 1;
+                    s.edited += i64::from(r.opt_int(4) == Some(1));
+                    if let Some(analysis) = r.opt_text(5) {
+                        s.answered += 1;
+                        let emotion = serde_json::from_str::<serde_json::Value>(&analysis).ok();
+                        let label = emotion.as_ref().and_then(|a| a["emotion"]["label"].as_str().map(str::to_owned));
+                        s.negative_after += i64::from(matches!(label.as_deref(), Some("anger" | "anxiety" | "disappointment")));
+                    }
+                    s.csat_count += r.opt_int(6).unwrap_or(0);
+                    rating_sums[at] += r.opt_int(7).unwrap_or(0);
+                }
+            }
+            for (s, sum) in by_script.iter_mut().zip(rating_sums) {
+                s.csat_average = (s.csat_count > 0).then(|| sum as f64 / s.csat_count as f64);
+            }
+            by_script.sort_by(|a, b| b.used.cmp(&a.used).then_with(|| a.id.cmp(&b.id)));
+            Ok(by_script)
         })
         .await
     }

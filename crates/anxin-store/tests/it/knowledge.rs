@@ -9,7 +9,7 @@ use anxin_domain::events::EventKind;
 use anxin_domain::input::{Name, Username};
 use anxin_domain::knowledge::{self, Entry, EntryFields, EntryId, Kind};
 use anxin_domain::{Language, Role};
-use anxin_store::knowledge::{ChangeNote, DiffOp, EntryFilter, ImportReport, USAGE_WINDOW_MS};
+use anxin_store::knowledge::{ChangeNote, DiffOp, EntryFilter, ImportReport, USAGE_WINDOW_MS, Usage};
 use anxin_store::{NewUser, Principal, Store, StoreError};
 
 use super::{backends, inbound};
@@ -123,8 +123,8 @@ async fn story(store: &Store, starter: &[Entry]) -> Result<(), StoreError> {
     let faq = starter.iter().find(|e| e.kind() == Kind::Faq && e.lang() == Language::ZhHans).expect("a zh-Hans FAQ");
     let (faq_id, faq_lang) = (faq.id().clone(), faq.lang());
     assert_eq!(store.entry(agent.clone(), faq_id.clone(), faq_lang).await?.entry, *faq);
-    store.record_usage(agent.clone(), faq_id.clone(), faq_lang, Some(conversation.id)).await?;
-    assert_eq!(store.record_usage(agent.clone(), faq_id.clone(), faq_lang, Some(9_999_999)).await, Err(StoreError::NotFound));
+    store.record_usage(agent.clone(), faq_id.clone(), faq_lang, Usage { conversation_id: Some(conversation.id), ..Usage::default() }).await?;
+    assert_eq!(store.record_usage(agent.clone(), faq_id.clone(), faq_lang, Usage { conversation_id: Some(9_999_999), ..Usage::default() }).await, Err(StoreError::NotFound));
 
     // The lead edits it: version 2, the history and diff show what changed, and the agent who used it is named in
     // one staff-only knowledge_updated event.
@@ -156,7 +156,7 @@ async fn story(store: &Store, starter: &[Entry]) -> Result<(), StoreError> {
     assert!(!store.set_published(lead.clone(), faq_id.clone(), faq_lang, false).await?.published);
     assert_eq!(store.entry(agent.clone(), faq_id.clone(), faq_lang).await, Err(StoreError::NotFound));
     assert_eq!(store.entry_versions(agent.clone(), faq_id.clone(), faq_lang).await, Err(StoreError::NotFound));
-    assert_eq!(store.record_usage(agent.clone(), faq_id.clone(), faq_lang, None).await, Err(StoreError::NotFound));
+    assert_eq!(store.record_usage(agent.clone(), faq_id.clone(), faq_lang, Usage::default()).await, Err(StoreError::NotFound));
     assert!(!store.entries(agent.clone(), EntryFilter::default()).await?.iter().any(|kb| kb.entry == changed));
     assert!(store.entries(lead.clone(), EntryFilter::default()).await?.iter().any(|kb| kb.entry == changed));
     assert!(!store.entries(lead.clone(), EntryFilter { published_only: true, ..EntryFilter::default() }).await?.iter().any(|kb| kb.entry == changed));
@@ -214,7 +214,7 @@ async fn story(store: &Store, starter: &[Entry]) -> Result<(), StoreError> {
     assert_eq!(store.entries(outsider.clone(), EntryFilter::default()).await?, []);
     assert_eq!(store.export_knowledge(outsider.clone()).await?, []);
     assert_eq!(store.set_published(outsider.clone(), faq_id.clone(), faq_lang, false).await, Err(StoreError::NotFound));
-    assert_eq!(store.record_usage(outsider.clone(), faq_id.clone(), faq_lang, None).await, Err(StoreError::NotFound));
+    assert_eq!(store.record_usage(outsider.clone(), faq_id.clone(), faq_lang, Usage::default()).await, Err(StoreError::NotFound));
     assert_eq!(store.entry(lead.clone(), faq_id.clone(), faq_lang).await?.version, 4, "untouched");
 
     // Unknown ids and versions are NotFound.
@@ -241,5 +241,110 @@ async fn story(store: &Store, starter: &[Entry]) -> Result<(), StoreError> {
 
     // A change note is one line of at most 500 characters: a longer one never reaches the store.
     assert_eq!(ChangeNote::parse(&"改".repeat(ChangeNote::MAX_CHARS + 1)), Err("too_long"));
+    Ok(())
+}
+
+/// Every change an index must follow is one staff-only `knowledge_changed` event; synonyms are kept per
+/// organisation; a script sent in a reply reports how it fared (edited, the customer's next emotion, the rating).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_announced_and_scripts_report_outcomes() {
+    for (name, store, _dir) in backends().await {
+        outcomes(&store).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        store.close().await;
+    }
+}
+
+async fn changes(store: &Store, org_id: i64, after: i64) -> Result<Vec<serde_json::Value>, StoreError> {
+    let events = store.events_after(org_id, after, 100_000).await?;
+    assert!(events.iter().filter(|e| e.kind == EventKind::KnowledgeChanged).all(|e| e.for_customer().is_none()));
+    Ok(events.into_iter().filter(|e| e.kind == EventKind::KnowledgeChanged).map(|e| e.data).collect())
+}
+
+async fn outcomes(store: &Store) -> Result<(), StoreError> {
+    use anxin_domain::input::{ClientMessageId, MessageBody};
+    use anxin_domain::{ConversationStatus, MessageKind};
+    let org = store.create_organization(Name::parse("name", "安心优品").unwrap(), "shop", "Asia/Shanghai").await?;
+    let other = store.create_organization(Name::parse("name", "别家店").unwrap(), "other", "UTC").await?;
+    let person = |org_id: i64, username: &str, role: Role| NewUser {
+        org_id,
+        username: Username::parse(username).unwrap(),
+        display_name: Name::parse("n", username).unwrap(),
+        role,
+        department: None,
+        password_hash: "hash".into(),
+    };
+    let lead = principal(org.id, store.create_user(person(org.id, "lead", Role::Supervisor), None).await?.id, Role::Supervisor);
+    let agent = principal(org.id, store.create_user(person(org.id, "agent", Role::Agent), None).await?.id, Role::Agent);
+    let outsider = principal(other.id, store.create_user(person(other.id, "boss", Role::Admin), None).await?.id, Role::Admin);
+    let channel = store.create_channel(org.id, anxin_domain::ChannelKind::WebChat, Name::parse("n", "官网").unwrap(), vec![], "system".into()).await?;
+
+    // Import: one event listing what changed; the same import again announces nothing.
+    let first = script("calm-first", "您好，我先帮您确认订单状态。");
+    let second = script("calm-second", "别着急，我这就帮您查。");
+    let head = store.latest_event_id(org.id).await?;
+    store.import_knowledge(lead.clone(), vec![first.clone(), second.clone()]).await?;
+    let listed = changes(store, org.id, head).await?;
+    assert_eq!(listed, [serde_json::json!({"entries": [{"id": "calm-first", "lang": "zh-Hans"}, {"id": "calm-second", "lang": "zh-Hans"}]})]);
+    let head = store.latest_event_id(org.id).await?;
+    store.import_knowledge(lead.clone(), vec![first.clone(), second.clone()]).await?;
+    assert!(changes(store, org.id, head).await?.is_empty());
+    assert_eq!(store.published_entries(org.id).await?, [first.clone(), second.clone()]);
+    assert!(store.published_entries(other.id).await?.is_empty());
+
+    // A save, a withdrawal (the index must drop it) and a republish are each announced; publishing what is
+    // published is not.
+    let head = store.latest_event_id(org.id).await?;
+    store.save_entry(lead.clone(), edited(&second, "今天内给您答复。"), note("加上时间")).await?;
+    store.set_published(lead.clone(), id("calm-second"), Language::ZhHans, false).await?;
+    assert_eq!(store.published_entry(org.id, id("calm-second"), Language::ZhHans).await?, None);
+    store.set_published(lead.clone(), id("calm-first"), Language::ZhHans, true).await?;
+    let entry = serde_json::json!({"entries": [{"id": "calm-second", "lang": "zh-Hans"}]});
+    assert_eq!(changes(store, org.id, head).await?, [entry.clone(), entry]);
+    assert_eq!(store.published_entries(org.id).await?, [first.clone()]);
+
+    // Synonyms: none until an editor writes them; agents may not; each save is announced.
+    assert_eq!(store.knowledge_synonyms(org.id).await?, None);
+    assert!(matches!(store.set_knowledge_synonyms(agent.clone(), "退款 退钱".into()).await, Err(StoreError::Forbidden(_))));
+    let head = store.latest_event_id(org.id).await?;
+    store.set_knowledge_synonyms(lead.clone(), "退款 退钱".into()).await?;
+    store.set_knowledge_synonyms(lead.clone(), "退款 退钱 返款\n发票 开票".into()).await?;
+    assert_eq!(store.knowledge_synonyms(org.id).await?.as_deref(), Some("退款 退钱 返款\n发票 开票"));
+    assert_eq!(store.knowledge_synonyms(other.id).await?, None);
+    assert_eq!(changes(store, org.id, head).await?.len(), 2);
+
+    // Outcomes. Conversation A: the script is sent unedited, the customer calms down and rates 5. Conversation B:
+    // sent after editing, the customer stays angry, no rating. A third use only opened it.
+    let a = store.post_inbound(inbound(org.id, channel.id, "va", None, "我的快递到底到哪了，急死了")).await?.conversation;
+    let b = store.post_inbound(inbound(org.id, channel.id, "vb", None, "你们这服务太差了")).await?.conversation;
+    let reply = |conversation: i64, text: &str, client: &str| {
+        let body = MessageBody::parse(text.to_owned(), 65536).unwrap();
+        store.post_staff_message(agent.clone(), conversation, MessageKind::Agent, Some(ClientMessageId::parse(client).unwrap()), body)
+    };
+    let sent_a = reply(a.id, first.body(), "r-a").await?.message;
+    let sent_b = reply(b.id, "您好，我先帮您确认订单状态，马上回复您。", "r-b").await?.message;
+    let used = |conversation: i64, message: Option<i64>, edited: Option<bool>| Usage { conversation_id: Some(conversation), message_id: message, edited };
+    store.record_usage(agent.clone(), id("calm-first"), Language::ZhHans, used(a.id, Some(sent_a.id), Some(false))).await?;
+    store.record_usage(agent.clone(), id("calm-first"), Language::ZhHans, used(b.id, Some(sent_b.id), Some(true))).await?;
+    store.record_usage(agent.clone(), id("calm-first"), Language::ZhHans, used(b.id, None, None)).await?;
+    // A reply of another conversation, or a message without its conversation, is refused.
+    assert_eq!(store.record_usage(agent.clone(), id("calm-first"), Language::ZhHans, used(a.id, Some(sent_b.id), None)).await, Err(StoreError::NotFound));
+    let orphan = Usage { message_id: Some(sent_a.id), ..Usage::default() };
+    assert_eq!(store.record_usage(agent.clone(), id("calm-first"), Language::ZhHans, orphan).await, Err(StoreError::NotFound));
+    store.post_inbound(inbound(org.id, channel.id, "va", None, "好的，谢谢你，辛苦了")).await?;
+    store.post_inbound(inbound(org.id, channel.id, "vb", None, "你们太过分了！！！我要投诉")).await?;
+    let resolve = || anxin_store::ConversationPatch { status: Some(ConversationStatus::Resolved), ..Default::default() };
+    store.update_conversation(lead.clone(), a.id, resolve()).await?;
+    let request_id = store.customer_feedback(org.id, a.id).await?.csat[0].request_id;
+    store.record_csat(org.id, a.id, request_id, 5, None).await?;
+
+    assert!(matches!(store.script_stats(agent.clone(), 0).await, Err(StoreError::Forbidden(_))));
+    let stats = store.script_stats(lead.clone(), 0).await?;
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    let s = &stats[0];
+    assert_eq!((s.id.as_str(), s.used, s.sent, s.edited), ("calm-first", 3, 2, 1));
+    assert_eq!((s.answered, s.negative_after), (2, 1), "A calmed down, B did not");
+    assert_eq!((s.csat_count, s.csat_average), (1, Some(5.0)));
+    assert!(store.script_stats(outsider.clone(), 0).await?.is_empty());
+    assert!(store.script_stats(lead.clone(), store.now() + 1).await?.is_empty(), "nothing used since");
     Ok(())
 }
