@@ -26,6 +26,11 @@ pub enum Action {
     ViewBoard,
     /// The admin pages (users and roles, teams, channels, organisation settings in one place).
     Administer,
+    /// Read and search published knowledge and scripts (everyone; agents also propose scripts, which the store
+    /// checks per entry).
+    ReadKnowledge,
+    /// Write, publish, import and export knowledge; edit synonyms; see script statistics (leads).
+    EditKnowledge,
 }
 
 impl Role {
@@ -36,12 +41,19 @@ impl Role {
             Role::Supervisor => !matches!(action, ManageUsers | ManageChannels | ManageApiTokens | ManageSettings | Administer),
             Role::Agent => matches!(
                 action,
-                ReadConversations | Reply | WriteNote | UpdateConversation | ReadCustomers | ManageCustomers | ReadDirectory
+                ReadConversations
+                    | Reply
+                    | WriteNote
+                    | UpdateConversation
+                    | ReadCustomers
+                    | ManageCustomers
+                    | ReadDirectory
+                    | ReadKnowledge
             ),
             // Department handlers work on escalated cases: they read them and leave internal notes, but do not
             // talk to the customer directly (the agent owns the relationship).
-            Role::Handler => matches!(action, ReadConversations | WriteNote | ReadCustomers | ReadDirectory),
-            Role::Trainer => matches!(action, ReadDirectory),
+            Role::Handler => matches!(action, ReadConversations | WriteNote | ReadCustomers | ReadDirectory | ReadKnowledge),
+            Role::Trainer => matches!(action, ReadDirectory | ReadKnowledge),
         }
     }
 }
@@ -75,6 +87,13 @@ mod tests {
             (Role::Agent, Administer, false),
             (Role::Handler, ViewBoard, false),
             (Role::Trainer, Administer, false),
+            (Role::Trainer, ReadKnowledge, true),
+            (Role::Handler, ReadKnowledge, true),
+            (Role::Agent, ReadKnowledge, true),
+            (Role::Agent, EditKnowledge, false),
+            (Role::Handler, EditKnowledge, false),
+            (Role::Supervisor, EditKnowledge, true),
+            (Role::Admin, EditKnowledge, true),
         ];
         for &(role, action, expected) in cases {
             assert_eq!(role.can(action), expected, "{role} {action:?}");

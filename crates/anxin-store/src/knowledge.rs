@@ -719,6 +719,19 @@ impl Store {
         .await
     }
 
+    /// Asks every node to rebuild the organisation's search index from the database (`anxin reindex`, or a lead
+    /// after restoring a backup). Editors, or the system (no person: the command line).
+    pub async fn request_reindex(&self, actor: Principal) -> Result<()> {
+        if !is_editor(actor.role) {
+            return Err(StoreError::Forbidden("admins and supervisors rebuild the search index"));
+        }
+        self.write(move |tx| {
+            audit(tx, actor.org_id, &actor.audit_name(), "knowledge.reindex", "kb", json!({}))?;
+            tx.emit(actor.org_id, EventKind::KnowledgeChanged, None, false, json!({"rebuild": true}))
+        })
+        .await
+    }
+
     /// How each script used since `since_ms` fared (editors: it names no agent, but it is a lead's view), most used
     /// first.
     pub async fn script_stats(&self, viewer: Principal, since_ms: i64) -> Result<Vec<ScriptStats>> {

@@ -94,6 +94,9 @@ impl From<StoreError> for ApiError {
                     };
                     InputError::new(field, "unknown", "no such item in this organisation").into()
                 }
+                // The knowledge base's own conflicts keep their names: kb_entry_kind, kb_import_duplicate,
+                // kb_entry_changed.
+                w if w.starts_with("kb_") => ApiError::Conflict(w.to_owned()),
                 w if w.contains("username") => ApiError::Conflict("username".into()),
                 w if w.contains("teams") || w.contains("name") => ApiError::Conflict("name".into()),
                 w if w.contains("contact_points") || w.contains("value") => ApiError::Conflict("contact".into()),

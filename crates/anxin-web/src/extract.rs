@@ -31,7 +31,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 /// connection (closing a socket with unread data makes the peer's TCP stack drop our answer).
 const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
-async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
     let mut out = Vec::new();

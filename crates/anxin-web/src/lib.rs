@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assist;
 pub mod auth;
 pub mod complaints;
 pub mod board;
@@ -15,6 +16,8 @@ pub mod error;
 pub mod extract;
 pub mod feedback;
 pub mod i18n;
+pub mod knowledge;
+pub mod markdown;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -102,6 +105,8 @@ pub struct AppState {
     pub throttle: Arc<auth::LoginThrottle>,
     pub limits: Arc<ratelimit::Limits>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Each organisation's knowledge search index on this node.
+    pub library: Arc<knowledge::Library>,
 }
 
 impl AppState {
@@ -117,6 +122,7 @@ impl AppState {
             throttle: Arc::default(),
             limits: Arc::new(limits),
             metrics: Arc::default(),
+            library: Arc::default(),
         })
     }
 }
@@ -135,6 +141,8 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::tickets::routes())
         .merge(feedback::routes())
         .merge(sla::routes())
+        .merge(knowledge::routes())
+        .merge(assist::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))
@@ -168,6 +176,10 @@ pub async fn serve(
     let store = state.store.clone();
     let dispatcher = state.config.auto_assign.then(|| tokio::spawn(protection::dispatcher(store.clone())));
     let sweeper = tokio::spawn(sla::sweeper(store.clone()));
+    // The search indexes are built before the first request, so no agent waits for it.
+    if let Err(e) = state.library.warm_up(&store).await {
+        tracing::warn!(error = ?e, "knowledge index: not built at start; it will be built on first use");
+    }
     let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
     if let Some(task) = dispatcher {

@@ -186,6 +186,9 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
             }
         }
     }
+    if errors > MAX_PROTOCOL_ERRORS {
+        finish_closing(&mut incoming).await;
+    }
 }
 
 /// Personal events (a person's protection state, alerts about them) reach only that person, supervisors and
@@ -194,6 +197,19 @@ fn staff_may_see(me: &Principal, event: &Event) -> bool {
     !event.kind.personal()
         || matches!(me.role, anxin_domain::Role::Supervisor | anxin_domain::Role::Admin)
         || (me.user_id.is_some() && event.data["user_id"].as_i64() == me.user_id)
+}
+
+/// Completes the closing handshake after closing a connection ourselves: reads and drops what the client still
+/// sends until its Close (bounded), so the socket is not reset with our Close frame unread (RFC 6455 §7.1.1).
+async fn finish_closing(incoming: &mut futures_util::stream::SplitStream<WebSocket>) {
+    let drain = async {
+        while let Some(Ok(message)) = incoming.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
 }
 
 /// Answers an invalid frame; `true` when the connection should close.
@@ -374,6 +390,9 @@ async fn run_widget(socket: WebSocket, state: &AppState, channel: Channel, claim
                 }
             }
         }
+    }
+    if errors > MAX_PROTOCOL_ERRORS {
+        finish_closing(&mut incoming).await;
     }
 }
 

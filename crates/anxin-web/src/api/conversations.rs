@@ -168,6 +168,15 @@ struct NewMessage {
     /// The agent saw the tone warning for this draft and chose to send it unchanged ("send anyway").
     #[serde(default)]
     tone_override: bool,
+    /// The script the reply was made from (inserted from the reply assistant), for its outcome statistics.
+    script: Option<ScriptRef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptRef {
+    id: String,
+    lang: String,
 }
 
 fn reply() -> StaffMessageKind {
@@ -190,6 +199,11 @@ async fn post_message(
         StaffMessageKind::Note => (MessageKind::Note, Action::WriteNote),
     };
     let me = staff.require(action)?.clone();
+    let script = match &body.script {
+        Some(_) if kind != MessageKind::Agent => return Err(ApiError::invalid("script", "not_a_reply", "scripts are recorded with replies")),
+        Some(s) => Some(crate::knowledge::entry_key(&s.id, &s.lang).map_err(|_| ApiError::invalid("script", "invalid", "an entry id and zh-Hans, zh-Hant or en"))?),
+        None => None,
+    };
     let text = message_body(body.text, state.config.max_message_bytes)?;
     let client_id = body.client_message_id.as_deref().map(ClientMessageId::parse).transpose()?;
     // The tone check runs on replies against the customer's latest message: the agent sees it with the ack.
@@ -208,7 +222,12 @@ async fn post_message(
     };
     let actor = me.audit_name();
     let org_id = me.org_id;
-    let posted = state.store.post_staff_message(me, id, kind, client_id, text).await?;
+    let posted = state.store.post_staff_message(me.clone(), id, kind, client_id, text).await?;
+    if let (Some((entry_id, lang)), false) = (script, posted.replayed) {
+        if let Err(e) = crate::assist::record_script_reply(&state, &me, id, &posted.message, entry_id, lang).await {
+            tracing::warn!(error = ?e, conversation = id, "could not record the script used in a reply");
+        }
+    }
     if !posted.replayed {
         state.metrics.staff_messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A reply that went out with tone problems is recorded for review and training, with whether the agent

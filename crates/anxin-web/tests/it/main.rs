@@ -4,6 +4,7 @@
 mod admin;
 mod browser;
 mod first_paint;
+mod knowledge;
 mod outage;
 mod pages;
 mod stories;

@@ -59,6 +59,16 @@ impl TestApp {
     }
 
     pub fn spawn_with(database_url: Option<String>, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(database_url, tweak, true)
+    }
+
+    /// Another node on the database of a running `TestApp` (PostgreSQL): nothing seeded, so `channel_key` and
+    /// `other_org_conversation` are empty.
+    pub fn spawn_second(database_url: Option<String>) -> TestApp {
+        Self::start(database_url, |_| {}, false)
+    }
+
+    fn start(database_url: Option<String>, tweak: impl FnOnce(&mut Config), seeding: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config { data_dir: dir.path().to_owned(), database_url, ..Config::default() };
         tweak(&mut config);
@@ -68,7 +78,7 @@ impl TestApp {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(async move {
                 let store = Store::open(config.backend()).await.expect("open store");
-                let seeded = seed(&store).await;
+                let seeded = if seeding { seed(&store).await } else { (String::new(), 0) };
                 let state = AppState::new(store.clone(), config).await.expect("state");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 ready_tx.send((listener.local_addr().unwrap(), seeded, state.metrics.clone(), store)).unwrap();
