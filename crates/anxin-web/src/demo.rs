@@ -220,7 +220,22 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
         }
     }
     seed_tickets(store, org.id, &seeded, &user).await?;
+    seed_knowledge(store, org.id).await?;
     Ok(org.id)
+}
+
+include!(concat!(env!("OUT_DIR"), "/starter_content.rs"));
+
+/// The starter knowledge base and script library (`content/`), as if a lead had imported the files.
+pub fn starter_entries() -> anyhow::Result<Vec<anxin_domain::knowledge::Entry>> {
+    let files: Vec<(String, String)> = STARTER_CONTENT.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
+    anxin_domain::knowledge::import(&files).map_err(|errors| err(format!("starter content: {}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))))
+}
+
+async fn seed_knowledge(store: &Store, org_id: i64) -> anyhow::Result<()> {
+    let admin = Principal { org_id, role: Role::Admin, user_id: None, name: "demo".into(), csrf_token: None };
+    store.import_knowledge(admin, starter_entries()?).await?;
+    Ok(())
 }
 
 /// Complaint tickets at several stages, so the ticket pages, the risk board and the root-cause view have something

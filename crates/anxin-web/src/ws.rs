@@ -131,7 +131,7 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
             }
         },
     };
-    if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_may_see(&me, e).then(|| e.clone())).await.is_err() {
+    if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_view(&me, e)).await.is_err() {
         return;
     }
     if out.send(frame(json!({"type": "hello", "last_event_id": last}))).await.is_err() {
@@ -174,12 +174,12 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
                     Ok(e) if e.id == 0 => { if out.send(event_frame(&e)).await.is_err() { break } }
                     Ok(e) if e.id > last => {
                         last = e.id;
-                        if staff_may_see(&me, &e) && out.send(event_frame(&e)).await.is_err() { break }
+                        if let Some(seen) = staff_view(&me, &e) { if out.send(event_frame(&seen)).await.is_err() { break } }
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
                         // Too slow for the live stream: read what was skipped from the database.
-                        if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_may_see(&me, e).then(|| e.clone())).await.is_err() { break }
+                        if send_backlog(&mut out, state, me.org_id, None, &mut last, |e| staff_view(&me, e)).await.is_err() { break }
                     }
                     Err(RecvError::Closed) => break,
                 }
@@ -192,11 +192,24 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
 }
 
 /// Personal events (a person's protection state, alerts about them) reach only that person, supervisors and
-/// admins; the rest of the organisation's staff stream is everyone's.
-fn staff_may_see(me: &Principal, event: &Event) -> bool {
-    !event.kind.personal()
+/// admins; a knowledge update notice reaches only the people it names (without the list of the others); the rest of
+/// the organisation's staff stream is everyone's.
+fn staff_view(me: &Principal, event: &Event) -> Option<Event> {
+    if event.kind == EventKind::KnowledgeUpdated {
+        let named = event.data["user_ids"].as_array().is_some_and(|ids| ids.iter().any(|id| id.as_i64().is_some() && id.as_i64() == me.user_id));
+        if !named {
+            return None;
+        }
+        let mut notice = event.clone();
+        if let Some(data) = notice.data.as_object_mut() {
+            data.remove("user_ids");
+        }
+        return Some(notice);
+    }
+    let visible = !event.kind.personal()
         || matches!(me.role, anxin_domain::Role::Supervisor | anxin_domain::Role::Admin)
-        || (me.user_id.is_some() && event.data["user_id"].as_i64() == me.user_id)
+        || (me.user_id.is_some() && event.data["user_id"].as_i64() == me.user_id);
+    visible.then(|| event.clone())
 }
 
 /// Completes the closing handshake after closing a connection ourselves: reads and drops what the client still

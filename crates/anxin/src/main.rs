@@ -70,6 +70,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Run the server: API, WebSocket, widget and web UI (SQLite under ./data unless --database-url).
     Serve(server::ServeArgs),
+    /// Rebuild the knowledge search index from the database and tell running servers to rebuild theirs.
+    Reindex(server::ReindexArgs),
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -114,6 +116,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval { task, data, json, label_column } => eval(task, &data, json, &label_column),
         Command::Train(args) => train::run(args),
         Command::Serve(args) => server::serve(args),
+        Command::Reindex(args) => server::reindex(args),
         Command::User { what: UserCommand::Create(args) } => server::user_create(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Bench { what } => bench::run(what),

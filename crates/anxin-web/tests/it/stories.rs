@@ -329,6 +329,11 @@ fn the_demo_shop_is_realistic_and_seeds_once() {
         assert!(tickets.len() >= 3 && states.len() >= 3, "{states:?}");
         assert!(tickets.iter().all(|t| t.resolution_due_at.is_some()), "every ticket runs its clocks");
         assert!(tickets.iter().any(|t| t.department_name.is_some()), "a department holds one");
+        // The starter knowledge base and script library, published: the files under content/, embedded.
+        let published = store.published_entries(org).await.unwrap();
+        assert_eq!(published.len(), anxin_web::demo::starter_entries().unwrap().len());
+        let scripts = published.iter().filter(|e| e.kind() == anxin_domain::knowledge::Kind::Script).count();
+        assert!(scripts >= 60 && published.len() - scripts >= 30, "{scripts} scripts of {}", published.len());
         store.close().await;
     });
 }

@@ -424,3 +424,33 @@ fn user_create_config_precedence_and_metrics() {
     assert!(!http.get(format!("{}/metrics", server.base)).call().map(|r| r.status().as_u16() == 200).unwrap_or(false), "not on the API listener");
     server.child.kill().unwrap();
 }
+
+/// `anxin reindex` reads the database a server wrote (the demo's starter content) and rebuilds the index from it;
+/// an unknown organisation is an error.
+#[test]
+fn reindex_rebuilds_the_search_index_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &[]);
+    let http = agent();
+    let cookie = sign_in(&http, &server.base);
+    let (status, hits) = get(&http, &format!("{}/api/v1/knowledge/search?q=%E9%80%80%E8%B4%A7%E8%BF%90%E8%B4%B9&kind=faq", server.base), &[("cookie", &cookie)]);
+    assert_eq!(status, 200, "{hits}");
+    assert_eq!(hits["hits"][0]["id"], "return-shipping-fee", "the demo's starter content is searchable: {hits}");
+    drop(server);
+
+    let reindex = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_anxin")).arg("reindex").arg("--data-dir").arg(dir.path().join("data")).args(extra).output().unwrap()
+    };
+    let done = reindex(&[]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let report = String::from_utf8_lossy(&done.stdout).to_string();
+    let count: usize = report
+        .strip_prefix("demo: ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(count >= 190, "{report}");
+    let unknown = reindex(&["--organization", "nosuch"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no organisation nosuch"));
+}
