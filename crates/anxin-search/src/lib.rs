@@ -6,10 +6,14 @@
 //! shopping terms so 运费险 stays one word. Queries are expanded with editable [`Synonyms`]; a character-bigram
 //! field at low weight catches partial matches and typos that segmentation misses.
 //!
+//! [`assist`] builds the agent's reply suggestions on top: scripts for the customer's emotion, answers for the
+//! question, and the one-click answer to a repeated question.
+//!
 //! Architecture invariant: the index is a rebuildable cache — it holds nothing the database does not, so
 //! [`SearchIndex::rebuild`] from the stored entries is always a correct recovery. No I/O, no network: jieba
 //! embeds its dictionary and the synonym list is compiled in (or passed in).
 
+pub mod assist;
 mod synonyms;
 pub mod tokenizer;
 
@@ -18,7 +22,7 @@ use std::ops::Range;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use anxin_domain::knowledge::{Entry, Kind, Situation};
-use anxin_domain::model::{ComplaintType, Emotion, Language};
+use anxin_domain::model::{ChannelKind, ComplaintType, Emotion, Language};
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query as TantivyQuery, TermQuery};
 use tantivy::schema::{
@@ -26,7 +30,7 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language as StemLanguage, Stemmer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
 use tokenizer::{Mode, ZhTokenizer, terms};
@@ -47,20 +51,27 @@ const WRITER_HEAP: usize = 100_000_000;
 const SNIPPET_CHARS: usize = 120;
 const WORDS: &str = "anxin_words";
 const BIGRAMS: &str = "anxin_bigrams";
-/// Stored for a script without a complaint type (it fits any).
+/// Stored for a script without a complaint type or channel (it fits any).
 const ANY: &str = "any";
 
 /// What to search for. `text` may be empty when the filters alone select (e.g. the scripts for an emotion).
+/// `emotion`, `complaint_type`, `channel` and `situation` are script facets: setting one selects scripts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub text: String,
-    pub kind: Option<Kind>,
+    /// Only these kinds; empty: every kind.
+    pub kinds: Vec<Kind>,
     /// Only this language variant. Without it every variant is searched (they fold to the same text) and each
-    /// entry appears once, as its best-scoring variant.
+    /// entry appears once, ranked by its best-scoring variant and shown as the variant `prefer` picks.
     pub lang: Option<Language>,
+    /// Without `lang`, which variant of an entry to show: this language when the entry has it, else zh-Hans,
+    /// else the best-scoring variant. `None`: the best-scoring variant.
+    pub prefer: Option<Language>,
     pub emotion: Option<Emotion>,
     /// Scripts for this complaint type and scripts that fit any type.
     pub complaint_type: Option<ComplaintType>,
+    /// Scripts for this channel and scripts that fit any channel.
+    pub channel: Option<ChannelKind>,
     pub situation: Option<Situation>,
     pub limit: usize,
 }
@@ -70,10 +81,12 @@ impl Query {
     pub fn text(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
-            kind: None,
+            kinds: Vec::new(),
             lang: None,
+            prefer: None,
             emotion: None,
             complaint_type: None,
+            channel: None,
             situation: None,
             limit: 10,
         }
@@ -81,7 +94,8 @@ impl Query {
 }
 
 /// One result. `snippet` is plain text (not HTML: whoever displays it escapes it) and `ranges` are the byte
-/// ranges of `snippet` that matched the query.
+/// ranges of `snippet` that matched the query. `body` is the whole stored text as written (a script's
+/// `{placeholders}` included, so the workspace fills them without reading the database).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: String,
@@ -91,6 +105,16 @@ pub struct Hit {
     pub score: f32,
     pub snippet: String,
     pub ranges: Vec<Range<usize>>,
+    pub body: String,
+}
+
+/// The phrasings of one FAQ variant (title and questions), for repeated-question detection ([`assist`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Asked {
+    pub id: String,
+    pub lang: Language,
+    pub title: String,
+    pub questions: Vec<String>,
 }
 
 /// Errors are tantivy's (an in-RAM index fails only on bugs or exhausted memory).
@@ -104,6 +128,7 @@ struct Fields {
     kind: Field,
     emotion: Field,
     complaint_type: Field,
+    channel: Field,
     situation: Field,
     title: Field,
     questions: Field,
@@ -111,6 +136,8 @@ struct Fields {
     category: Field,
     body: Field,
     grams: Field,
+    /// Character bigrams of an FAQ's title and questions only: finds the candidates for a repeated question.
+    asked: Field,
 }
 
 /// The search index: many concurrent readers, one writer behind a lock. Every change is committed and made
@@ -153,13 +180,16 @@ impl SearchIndex {
             kind: schema.add_text_field("kind", STRING | STORED),
             emotion: schema.add_text_field("emotion", STRING),
             complaint_type: schema.add_text_field("complaint_type", STRING),
+            channel: schema.add_text_field("channel", STRING),
             situation: schema.add_text_field("situation", STRING),
             title: schema.add_text_field("title", text(WORDS, true)),
-            questions: schema.add_text_field("questions", text(WORDS, false)),
+            // Stored for the repeated-question similarity (a few short lines per entry).
+            questions: schema.add_text_field("questions", text(WORDS, true)),
             tags: schema.add_text_field("tags", text(WORDS, false)),
             category: schema.add_text_field("category", text(WORDS, false)),
             body: schema.add_text_field("body", text(WORDS, true)),
             grams: schema.add_text_field("grams", text(BIGRAMS, false)),
+            asked: schema.add_text_field("asked", text(BIGRAMS, false)),
         };
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(WORDS, words_analyzer());
@@ -240,36 +270,10 @@ impl SearchIndex {
             Some((text_query, words)) => (Some(text_query), words),
             None => (None, Vec::new()),
         };
-        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
         let has_text = text_query.is_some();
-        clauses.push((Occur::Must, text_query.unwrap_or_else(|| Box::new(AllQuery))));
-        let mut filter = |field: Field, values: &[&str]| {
-            let alternatives = values
-                .iter()
-                .map(|value| -> (Occur, Box<dyn TantivyQuery>) {
-                    let term = Term::from_field_text(field, value);
-                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
-                })
-                .collect();
-            // Filters select; they must not change the ranking.
-            let select = ConstScoreQuery::new(Box::new(BooleanQuery::new(alternatives)), 0.0);
-            clauses.push((Occur::Must, Box::new(select)));
-        };
-        if let Some(kind) = query.kind {
-            filter(f.kind, &[kind.as_str()]);
-        }
-        if let Some(lang) = query.lang {
-            filter(f.lang, &[lang.as_str()]);
-        }
-        if let Some(emotion) = query.emotion {
-            filter(f.emotion, &[emotion.as_str()]);
-        }
-        if let Some(complaint_type) = query.complaint_type {
-            filter(f.complaint_type, &[complaint_type.as_str(), ANY]);
-        }
-        if let Some(situation) = query.situation {
-            filter(f.situation, &[situation.as_str()]);
-        }
+        let filters = self.filters(query);
+        let mut clauses = vec![(Occur::Must, text_query.unwrap_or_else(|| Box::new(AllQuery)))];
+        clauses.extend(filters.iter().map(|(occur, filter)| (*occur, filter.box_clone())));
         let tantivy_query = BooleanQuery::new(clauses);
 
         // Variants of one entry compete for the same slots; fetch extra so each entry can appear once.
@@ -288,28 +292,155 @@ impl SearchIndex {
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
         for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let id = text(f.id);
+            let best: TantivyDocument = searcher.doc(address)?;
+            let id = stored(&best, f.id);
             if !seen.insert(id.clone()) {
                 continue;
             }
-            let (Some(lang), Some(kind)) = (Language::parse(&text(f.lang)), Kind::parse(&text(f.kind))) else {
+            let doc = match query.prefer.filter(|_| query.lang.is_none()) {
+                Some(prefer) => {
+                    let shown = Language::parse(&stored(&best, f.lang));
+                    self.preferred_variant(&searcher, &filters, &id, prefer, shown)?.unwrap_or(best)
+                }
+                None => best,
+            };
+            let (Some(lang), Some(kind)) = (Language::parse(&stored(&doc, f.lang)), Kind::parse(&stored(&doc, f.kind)))
+            else {
                 continue;
             };
+            let body = stored(&doc, f.body);
             let (snippet, ranges) = if has_text {
                 let snippet = snippets.snippet_from_doc(&doc);
                 (snippet.fragment().to_owned(), snippet.highlighted().to_vec())
             } else {
                 (String::new(), Vec::new())
             };
-            let snippet = if snippet.is_empty() { opening(&text(f.body)) } else { snippet };
-            hits.push(Hit { id, lang, kind, title: text(f.title), score, snippet, ranges });
+            let snippet = if snippet.is_empty() { opening(&body) } else { snippet };
+            hits.push(Hit { id, lang, kind, title: stored(&doc, f.title), score, snippet, ranges, body });
             if hits.len() == query.limit {
                 break;
             }
         }
         Ok(hits)
+    }
+
+    /// The query's filters. They select; they must not change the ranking.
+    fn filters(&self, query: &Query) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        let mut filter = |field: Field, values: &[&str]| {
+            let alternatives = values
+                .iter()
+                .map(|value| -> (Occur, Box<dyn TantivyQuery>) {
+                    let term = Term::from_field_text(field, value);
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+                })
+                .collect();
+            let select = ConstScoreQuery::new(Box::new(BooleanQuery::new(alternatives)), 0.0);
+            clauses.push((Occur::Must, Box::new(select)));
+        };
+        if !query.kinds.is_empty() {
+            let kinds: Vec<&str> = query.kinds.iter().map(|kind| kind.as_str()).collect();
+            filter(f.kind, &kinds);
+        }
+        if let Some(lang) = query.lang {
+            filter(f.lang, &[lang.as_str()]);
+        }
+        if let Some(emotion) = query.emotion {
+            filter(f.emotion, &[emotion.as_str()]);
+        }
+        if let Some(complaint_type) = query.complaint_type {
+            filter(f.complaint_type, &[complaint_type.as_str(), ANY]);
+        }
+        if let Some(channel) = query.channel {
+            filter(f.channel, &[channel.as_str(), ANY]);
+        }
+        if let Some(situation) = query.situation {
+            filter(f.situation, &[situation.as_str()]);
+        }
+        clauses
+    }
+
+    /// The variant of entry `id` to show for a preferred language: that language when the entry has it (and it
+    /// passes the filters), else zh-Hans. `None` when the caller should keep the variant it has (`current`): it
+    /// is the one wanted, or the entry has neither.
+    fn preferred_variant(
+        &self,
+        searcher: &Searcher,
+        filters: &[(Occur, Box<dyn TantivyQuery>)],
+        id: &str,
+        prefer: Language,
+        current: Option<Language>,
+    ) -> Result<Option<TantivyDocument>, Error> {
+        for lang in [prefer, Language::ZhHans] {
+            if current == Some(lang) {
+                return Ok(None);
+            }
+            let mut clauses = vec![(Occur::Must, self.key_query(id, lang))];
+            clauses.extend(filters.iter().map(|(occur, filter)| (*occur, filter.box_clone())));
+            let found = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(1).order_by_score())?;
+            if let Some((_, address)) = found.first() {
+                return Ok(Some(searcher.doc(*address)?));
+            }
+        }
+        Ok(None)
+    }
+
+    fn key_query(&self, id: &str, lang: Language) -> Box<dyn TantivyQuery> {
+        Box::new(TermQuery::new(Term::from_field_text(self.fields.key, &key(id, lang)), IndexRecordOption::Basic))
+    }
+
+    /// FAQ variants whose title or questions share the most character bigrams with `text` (BM25 over the
+    /// `asked` field), at most `limit`: the candidates of a repeated question, before the exact similarity.
+    pub(crate) fn asked(&self, text: &str, limit: usize) -> Result<Vec<Asked>, Error> {
+        let f = &self.fields;
+        let grams = terms(&mut self.bigrams.clone(), text);
+        if grams.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let alternatives = grams
+            .iter()
+            .map(|gram| -> (Occur, Box<dyn TantivyQuery>) {
+                let term = Term::from_field_text(f.asked, gram);
+                (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)))
+            })
+            .collect();
+        let faq = TermQuery::new(Term::from_field_text(f.kind, Kind::Faq.as_str()), IndexRecordOption::Basic);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(alternatives))),
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(faq), 0.0))),
+        ]);
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for (_, address) in searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let Some(lang) = Language::parse(&stored(&doc, f.lang)) else { continue };
+            let questions =
+                doc.get_all(f.questions).filter_map(|v| v.as_str()).map(str::to_owned).collect::<Vec<_>>();
+            out.push(Asked { id: stored(&doc, f.id), lang, title: stored(&doc, f.title), questions });
+        }
+        Ok(out)
+    }
+
+    /// The FAQ variant of `id` to show for a preferred language (as [`Query::prefer`]) instead of the variant
+    /// `current`, as (language, title); `None`: keep `current`.
+    pub(crate) fn faq_variant(
+        &self,
+        id: &str,
+        prefer: Language,
+        current: Language,
+    ) -> Result<Option<(Language, String)>, Error> {
+        let searcher = self.reader.searcher();
+        let faq = Query { kinds: vec![Kind::Faq], ..Query::text("") };
+        let Some(doc) = self.preferred_variant(&searcher, &self.filters(&faq), id, prefer, Some(current))? else {
+            return Ok(None);
+        };
+        Ok(Language::parse(&stored(&doc, self.fields.lang)).map(|lang| (lang, stored(&doc, self.fields.title))))
+    }
+
+    /// Whether a text has anything to search for (not only stopwords and punctuation).
+    pub(crate) fn has_terms(&self, text: &str) -> bool {
+        !terms(&mut self.words.clone(), text).is_empty() || !terms(&mut self.bigrams.clone(), text).is_empty()
     }
 
     /// Every query word in every weighted field, the synonyms' words at a lower weight, and the query's bigrams;
@@ -360,6 +491,11 @@ impl SearchIndex {
     }
 }
 
+/// The first value of a stored text field.
+fn stored(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+}
+
 /// The delete key of one variant.
 fn key(id: &str, lang: Language) -> String {
     format!("{id}\u{1f}{}", lang.as_str())
@@ -380,6 +516,9 @@ fn document(f: &Fields, entry: &Entry) -> TantivyDocument {
     doc.add_text(f.body, entry.body());
     doc.add_text(f.grams, entry.title());
     doc.add_text(f.grams, entry.body());
+    if entry.kind() == Kind::Faq {
+        doc.add_text(f.asked, entry.title());
+    }
     if let Some(knowledge) = entry.knowledge() {
         doc.add_text(f.category, &knowledge.category);
         doc.add_text(f.grams, &knowledge.category);
@@ -390,11 +529,15 @@ fn document(f: &Fields, entry: &Entry) -> TantivyDocument {
         for question in &knowledge.questions {
             doc.add_text(f.questions, question);
             doc.add_text(f.grams, question);
+            if entry.kind() == Kind::Faq {
+                doc.add_text(f.asked, question);
+            }
         }
     }
     if let Some(script) = entry.script() {
         doc.add_text(f.emotion, script.emotion.as_str());
         doc.add_text(f.complaint_type, script.complaint_type.map_or(ANY, |c| c.as_str()));
+        doc.add_text(f.channel, script.channel.map_or(ANY, |c| c.as_str()));
         doc.add_text(f.situation, script.situation.as_str());
     }
     doc
@@ -485,7 +628,7 @@ mod tests {
         let hits = index.search(&en).expect("search");
         assert_eq!((ids(&hits), hits[0].lang), (vec!["return-fee"], Language::En));
 
-        let scripts = Query { kind: Some(Kind::Script), ..Query::text("快递") };
+        let scripts = Query { kinds: vec![Kind::Script], ..Query::text("快递") };
         assert_eq!(ids(&index.search(&scripts).expect("search")).len(), 2);
         let angry = Query { emotion: Some(Emotion::Anger), ..scripts.clone() };
         assert_eq!(ids(&index.search(&angry).expect("search")), ["anger-logistics"]);
