@@ -144,7 +144,12 @@ function connect() {
     if (ev.id > 0) lastEvent = Math.max(lastEvent ?? 0, ev.id);
     // Other modules of the page (protection.js) listen without opening a socket of their own.
     document.dispatchEvent(new CustomEvent("anxin:event", { detail: ev }));
-    if (ev.kind === "message_created" && ev.conversation_id === current) { appendMessage(ev.data.message); if (typing) typing.hidden = true; }
+    if (ev.kind === "message_created" && ev.conversation_id === current) {
+      appendMessage(ev.data.message);
+      if (typing) typing.hidden = true;
+      if (ev.data.message?.kind === "customer") refreshAssist();
+    }
+    if (ev.kind === "knowledge_updated") knowledgeNotice(ev.data);
     if (ev.kind === "conversation_created" || ev.kind === "conversation_updated") touchRow(ev.data.conversation);
     if (ev.kind === "typing" && ev.conversation_id === current && ev.data?.side === "customer") showTyping();
     if (ev.kind === "ticket_updated") ticketNotice(ev.data);
@@ -178,6 +183,22 @@ function ticketNotice(data) {
   box.prepend(p);
 }
 
+// An entry I used (a script I sent, an answer I opened) has a new version: say what changed, with a link.
+function knowledgeNotice(data) {
+  const box = document.getElementById("ticket-notices");
+  if (!box || !data?.id) return;
+  const key = `${data.id}/${data.lang}`;
+  box.querySelector(`[data-entry="${CSS.escape(key)}"]`)?.remove();
+  const p = el("p", "ticket-notice knowledge-notice");
+  p.dataset.entry = key;
+  p.append(el("span", null, `${texts.knowledge_updated ?? ""}：`));
+  const a = el("a", null, `「${data.title}」 v${data.version}`);
+  a.href = `/knowledge/${encodeURIComponent(data.id)}/${encodeURIComponent(data.lang)}/history`;
+  p.append(a);
+  if (data.change_note) p.append(el("span", null, ` · ${data.change_note}`));
+  box.prepend(p);
+}
+
 // The customer sees "read" once the agent has the conversation open (and the page is visible).
 let readUpTo = 0;
 function markRead() {
@@ -204,6 +225,7 @@ if (draft) {
   draft.value = localStorage.getItem(draftKey) ?? "";
   draft.addEventListener("input", () => {
     localStorage.setItem(draftKey, draft.value);
+    if (!draft.value.trim()) rememberScript(null); // cleared: what comes next is the agent's own
     if (!tone.hidden) tone.hidden = true; // the warning was about the old text
     const now = Date.now();
     if (!asNote?.checked && socket?.readyState === 1 && now - lastTyping > 2000) {
@@ -222,10 +244,12 @@ function say(text) { if (status) status.textContent = text ?? ""; }
 async function send(text, toneOverride) {
   if (new TextEncoder().encode(text).length > MAX_BYTES) { say(texts.too_long); return; }
   const body = { text, kind: asNote?.checked ? "note" : "reply", client_message_id: crypto.randomUUID(), tone_override: toneOverride };
+  if (usedScript && body.kind === "reply") body.script = usedScript;
   const data = await api("POST", `/conversations/${current}/messages`, body);
   appendMessage(data.message);
   draft.value = "";
   localStorage.removeItem(draftKey);
+  rememberScript(null);
   tone.hidden = true;
   say("");
 }
@@ -263,6 +287,9 @@ form?.addEventListener("submit", async (e) => {
   e.preventDefault();
   const text = draft.value.trim();
   if (!text) return;
+  // A script's blank ({date}, {amount}) must never reach the customer.
+  const blank = PLACEHOLDER.exec(text);
+  if (blank && !asNote?.checked) { say(`${texts.fill_first ?? ""} ${blank[0]}`); selectPlaceholder(); return; }
   try {
     if (!asNote?.checked) {
       say(texts.checking);
@@ -289,6 +316,64 @@ document.getElementById("script-insert")?.addEventListener("click", () => {
   localStorage.setItem(draftKey, draft.value);
   draft.focus();
 });
+
+// ----- reply assistant: scripts and answers into the draft -----
+const PLACEHOLDER = /\{(customer_name|order_no|date|time|product|amount|agent_name)\}/;
+const scriptKey = draftKey + ":script";
+let usedScript = JSON.parse(localStorage.getItem(scriptKey) ?? "null");
+function rememberScript(script) {
+  usedScript = script;
+  if (script) localStorage.setItem(scriptKey, JSON.stringify(script)); else localStorage.removeItem(scriptKey);
+}
+/// Selects the first blank left in the draft, so the agent types over it; false when there is none.
+function selectPlaceholder() {
+  const m = draft ? PLACEHOLDER.exec(draft.value) : null;
+  if (!m) return false;
+  draft.focus();
+  draft.setSelectionRange(m.index, m.index + m[0].length);
+  return true;
+}
+function recordUse(id, lang) {
+  api("POST", `/knowledge/${encodeURIComponent(id)}/${encodeURIComponent(lang)}/use`, { conversation_id: current }).catch(() => {});
+}
+document.addEventListener("click", async (e) => {
+  const button = e.target.closest?.("#assist button[data-kind]");
+  if (!button || !draft || !form) return;
+  const { kind, id, lang, text } = button.dataset;
+  if (kind === "answer") recordUse(id, lang);
+  if (asNote) asNote.checked = false;
+  if (button.dataset.send) {
+    // One click: the answer goes through the same checks as a typed reply.
+    draft.value = text;
+    rememberScript(null);
+    form.requestSubmit();
+    return;
+  }
+  draft.value = draft.value.trim() ? `${draft.value.trimEnd()}\n${text}` : text;
+  rememberScript(kind === "script" ? { id, lang } : usedScript);
+  localStorage.setItem(draftKey, draft.value);
+  tone.hidden = true;
+  if (!selectPlaceholder()) draft.focus();
+  // What was inserted passes the tone check at once, like anything typed.
+  try {
+    const { tone: check } = await api("POST", `/conversations/${current}/tone-check`, { text: draft.value });
+    if (check.problems.length > 0) showTone(check, draft.value);
+  } catch { /* the check runs again on send */ }
+});
+// Opening an answer to read it counts as using it: the agent hears of its next version.
+document.addEventListener("toggle", (e) => {
+  const d = e.target;
+  if (d instanceof HTMLDetailsElement && d.open && d.matches(".assist-answer")) recordUse(d.dataset.id, d.dataset.lang);
+}, true);
+/// Fetches the panel again (the customer wrote again): same template, rendered and escaped by the server.
+async function refreshAssist() {
+  const slot = document.getElementById("assist-slot");
+  if (!slot || !current) return;
+  const res = await fetch(`/inbox/${current}/assist`).catch(() => null);
+  if (!res?.ok) return;
+  const panel = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("assist");
+  if (panel) slot.replaceChildren(document.importNode(panel, true));
+}
 
 // ----- keyboard shortcuts (not while typing in a field) -----
 function go(step) {

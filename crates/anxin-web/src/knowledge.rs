@@ -626,9 +626,10 @@ async fn record_use(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A script's text for one conversation: the variables Anxin knows filled in (customer name unless it is only a
-/// visitor label, the order number the customer gave most recently, the agent's name), the rest left as
-/// `{placeholders}` for the agent — a wrong date or amount is worse than a visible gap.
-pub fn fill_script(entry: &Entry, known: &BTreeMap<Variable, String>) -> String {
-    domain::render_placeholders(entry.body(), known)
+/// A script's text for one conversation, as it goes into a chat reply: Markdown emphasis and list marks written by
+/// authors become plain text (chat shows no Markdown), the variables Anxin knows are filled in (customer name
+/// unless it is only a visitor label, the order number the customer gave most recently, the agent's name), the rest
+/// stay as `{placeholders}` for the agent — a wrong date or amount is worse than a visible gap.
+pub fn fill_script(body: &str, known: &BTreeMap<Variable, String>) -> String {
+    domain::render_placeholders(&crate::markdown::plain_text(body), known)
 }

@@ -353,6 +353,8 @@ struct InboxPage {
     notice: Option<&'static str>,
     /// The "建议立案" card (`templates/tickets_suggestion.html`), when `tickets::suggested_ticket` says so.
     suggestion: Option<super::tickets::Suggestion>,
+    /// The reply assistant's panel (`templates/inbox_assist.html`), rendered, for someone who may reply.
+    assist_html: Option<String>,
     /// Names of the tone check's missing elements and problem kinds in this language, for the script.
     texts_json: String,
 }
@@ -504,6 +506,14 @@ async fn inbox_page(
         });
     }
     let filter_query = filter.query(None);
+    let mut assist_html = None;
+    if let (Some(id), true) = (selected, p.role.can(Action::Reply)) {
+        // Suggestions help; their absence must not cost the agent the conversation.
+        match crate::assist::panel(state, p, id, lang).await {
+            Ok(panel) => assist_html = askama::Template::render(&panel).ok(),
+            Err(e) => tracing::warn!(error = ?e, conversation = id, "reply assistant unavailable"),
+        }
+    }
     Ok(InboxPage {
         lang,
         langs: Lang::ALL,
@@ -536,6 +546,7 @@ async fn inbox_page(
         can_reply: p.role.can(Action::Reply),
         notice,
         suggestion,
+        assist_html,
         texts_json: serde_json::json!({
             "missing": {
                 "acknowledgement": lang.t("tone.missing.acknowledgement"),
@@ -554,6 +565,8 @@ async fn inbox_page(
             "risk": lang.t("conversation.risk"),
             "status": STATUSES.iter().map(|k| (k.to_string(), serde_json::Value::from(lang.t(&format!("status.{k}"))))).collect::<serde_json::Map<_, _>>(),
             "new_conversations": lang.t("inbox.new_conversations"),
+            "fill_first": lang.t("assist.fill_first"),
+            "knowledge_updated": lang.t("assist.updated"),
             "ticket_notice": {
                 "outcome_ready": lang.t("tickets.notice.outcome_ready"),
                 "returned_to_agent": lang.t("tickets.notice.returned_to_agent"),

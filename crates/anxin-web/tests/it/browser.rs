@@ -909,3 +909,86 @@ fn logistics_complaint_escalated_remedied_rated_and_followed_up() {
     assert_eq!(state["ticket"]["state"], "resolved");
     assert!(state["remedies"].as_array().unwrap().iter().any(|r| r["kind"] == "reshipment" && r["state"] == "chosen"), "{state}");
 }
+
+/// (Knowledge) An anxious customer asks who pays the return shipping; the agent sees the anxiety strategy, a
+/// matching script and the returns FAQ, reads the FAQ, inserts the script (the customer's order number filled in,
+/// the blanks selected for typing), and sends; the customer gets it. The lead edits the FAQ in the knowledge base;
+/// the agent, who used it, is told live. The script's use is in the lead's statistics.
+#[test]
+fn anxious_return_question_answered_with_a_script_and_the_faq_update_reaches_the_agent() {
+    let app = TestApp::spawn(None);
+    let shop = Shop::start(&app);
+    let mut lead_api = app.login("lead");
+    let (status, body) = lead_api.post("/api/v1/knowledge/import", &json!({"files": super::knowledge::starter_files()}));
+    assert_eq!(status, 200, "{body}");
+
+    let customer = Browser::start("zh-CN");
+    customer.goto(&shop.url);
+    open_widget(&customer);
+    let question = "急死了，退货运费谁出？订单号 E20261120123456，明天就过七天了";
+    widget_send(&customer, question);
+    let conversation = conversation_of(&app, "退货运费谁出");
+
+    // The workspace: the anxiety strategy, three scripts, the returns FAQ among the answers.
+    let agent = Browser::start("zh-CN");
+    sign_in_to(&agent, &app, "agent", &format!("/inbox?view=all&c={conversation}"));
+    wait_sockets(&app, &agent, 2);
+    let strategy = agent.text(&agent.find("aside.strategy"));
+    assert!(strategy.contains("给准确的信息"), "the anxiety strategy: {strategy}");
+    agent.wait_for("#assist");
+    assert_eq!(agent.find_all("#assist .assist-script").len(), 3);
+    let faq = agent.wait_for("#assist details.assist-answer[data-id='return-shipping-fee'] summary");
+    agent.click(&faq);
+    let faq_text = agent.text(&agent.find("#assist details.assist-answer[data-id='return-shipping-fee'] p.assist-text"));
+    assert!(faq_text.contains("运费"), "{faq_text}");
+
+    // Insert the first script that uses the order number: it arrives filled in; any blank left is selected for the
+    // agent to type over, and sending is refused while one remains.
+    let scripts = agent.find_all("#assist .assist-script");
+    let with_order = scripts
+        .iter()
+        .position(|s| agent.text(s).contains("E20261120123456"))
+        .unwrap_or_else(|| panic!("a script with the order number filled in: {}", agent.text(&agent.find("#assist"))));
+    let script_id = agent.attribute(&scripts[with_order], "data-id");
+    agent.click(&agent.find(&format!("#insert-script-{with_order}")));
+    let draft = agent.find("#draft");
+    let inserted = agent.execute("return document.querySelector('#draft').value;", vec![]).as_str().unwrap().to_owned();
+    assert!(inserted.contains("E20261120123456"), "{inserted}");
+    if inserted.contains('{') {
+        let selected = agent.execute("const d = document.querySelector('#draft'); return d.value.slice(d.selectionStart, d.selectionEnd);", vec![]);
+        assert!(selected.as_str().is_some_and(|s| s.starts_with('{') && s.ends_with('}')), "the first blank is selected: {selected}");
+        agent.click(&agent.find("#reply button[type=submit]"));
+        agent.wait_for_text("#reply-status", "请先填写");
+        let filled = inserted.replace("{customer_name}", "您好").replace("{date}", "11月30日").replace("{time}", "18:00").replace("{amount}", "12").replace("{product}", "连衣裙");
+        paste(&agent, &draft, &filled);
+    }
+    let sent = agent.execute("return document.querySelector('#draft').value;", vec![]).as_str().unwrap().trim().to_owned();
+    agent.click(&agent.find("#reply button[type=submit]"));
+    agent.wait_until("the reply in the conversation", |b| {
+        b.find_all("#messages .msg.agent .bubble").iter().any(|m| b.text(m).contains("E20261120123456")).then_some(())
+    });
+    agent.execute("document.getElementById('assist').scrollIntoView();", vec![]);
+    agent.screenshot(&screenshot_dir().join("reply-assistant.png"));
+    widget_text_shown(&customer, "[data-anxin-kind=agent] .ax-bubble", "E20261120123456");
+
+    // The lead edits the returns FAQ in the knowledge base.
+    let lead = Browser::start("zh-CN");
+    sign_in_at(&lead, &app, "lead", "/knowledge/return-shipping-fee/zh-Hans/edit", "#kb-body");
+    let body = lead.find("#kb-body");
+    let old = lead.execute("return document.querySelector('#kb-body').value;", vec![]).as_str().unwrap().to_owned();
+    paste(&lead, &body, &format!("{old}\n\n补充：七天无理由退货的运费，买了运费险的由保险公司赔付。"));
+    lead.send_keys(&lead.find("#kb-change-note"), "补充运费险赔付说明");
+    submit_and_wait(&lead, "#kb-save");
+    drop(lead);
+
+    // The agent, who read that FAQ for this customer, is told live what changed.
+    let notice = agent.wait_for("#ticket-notices .knowledge-notice");
+    let text = agent.text(&notice);
+    assert!(text.contains("你用过的知识已更新") && text.contains("v2") && text.contains("补充运费险赔付说明"), "{text}");
+
+    // The script's use and outcome are counted for the lead.
+    let (_, stats) = lead_api.get("/api/v1/knowledge/stats");
+    let row = stats["scripts"].as_array().unwrap().iter().find(|s| Some(s["id"].as_str().unwrap().to_owned()) == script_id);
+    let row = row.unwrap_or_else(|| panic!("{script_id:?} in {stats}"));
+    assert_eq!((row["sent"].as_i64(), row["edited"].as_i64()), (Some(1), Some(i64::from(sent != inserted.trim()))), "{row}");
+}
