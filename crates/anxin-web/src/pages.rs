@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 use anxin_store::Principal;
 
+/// The knowledge base and script library: search, entries, editing, history, import, synonyms, statistics.
+pub mod knowledge;
 /// Complaint tickets: lists, the ticket with its workflow forms, the SLA risk board, the root-cause view.
 pub mod tickets;
 mod workspace;
@@ -32,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}", post(workspace::act))
         .route("/assets/app.js", get(|| async { asset("application/javascript; charset=utf-8", include_str!("../assets/app.js")) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/app.css")) }))
+        .merge(knowledge::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -17,3 +17,4 @@ mod complaints;
 mod feedback;
 mod sla;
 mod ticket_pages;
+mod knowledge_pages;
