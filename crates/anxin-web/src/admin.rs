@@ -100,11 +100,10 @@ async fn gate(state: &AppState, headers: &HeaderMap, lang: Option<&str>, here: &
     if !p.role.can(Action::Administer) {
         return Err(forbidden(&v, here));
     }
-    if let Some(sent) = csrf {
-        if !csrf_ok(&p, sent) {
+    if let Some(sent) = csrf
+        && !csrf_ok(&p, sent) {
             return Err(csrf_failed(state, &v, &p, here).await);
         }
-    }
     Ok((v, p))
 }
 
@@ -897,11 +896,10 @@ async fn save_settings(State(state): State<AppState>, headers: HeaderMap, body: 
     let name = (name.as_str() != org.name).then_some(name);
     let timezone = (typed.timezone != org.timezone).then(|| typed.timezone.clone());
     let settings = (settings != org.settings).then_some(settings);
-    if name.is_some() || timezone.is_some() || settings.is_some() {
-        if let Err(e) = state.store.update_organization(p.clone(), name, timezone, settings).await {
+    if (name.is_some() || timezone.is_some() || settings.is_some())
+        && let Err(e) = state.store.update_organization(p.clone(), name, timezone, settings).await {
             return store_failed(e);
         }
-    }
     Redirect::to("/admin/settings?ok=settings_saved").into_response()
 }
 

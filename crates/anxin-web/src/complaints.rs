@@ -222,11 +222,10 @@ struct RemedyBody {
 /// `POST /api/v1/tickets/{id}/remedies` `{kind, amount_fen?, note?}` → 201 `{remedy, decision}`: within my limit
 /// the remedy is `approved`; above it `offered`, and `decision` names who approves and the limit.
 async fn offer(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<RemedyBody>) -> TicketResult<Response> {
-    if let Some(amount) = body.amount_fen {
-        if !(1..=MAX_AMOUNT_FEN).contains(&amount) {
+    if let Some(amount) = body.amount_fen
+        && !(1..=MAX_AMOUNT_FEN).contains(&amount) {
             return Err(ApiError::invalid("amount_fen", "out_of_range", format!("between 1 and {MAX_AMOUNT_FEN} fen")).into());
         }
-    }
     // The shape rules do not depend on who offers: check them before asking the store.
     complaint::check_remedy(&Default::default(), complaint::TicketActor::Admin, body.kind, body.amount_fen)
         .map_err(|why| ApiError::invalid("amount_fen", "invalid", why))?;

@@ -65,11 +65,10 @@ impl Lang {
             let q = fields
                 .find_map(|f| f.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
                 .unwrap_or(1.0);
-            if let Some(lang) = Lang::from_tag(tag) {
-                if q > 0.0 && best.is_none_or(|(bq, bi, _)| q > bq || (q == bq && i < bi)) {
+            if let Some(lang) = Lang::from_tag(tag)
+                && q > 0.0 && best.is_none_or(|(bq, bi, _)| q > bq || (q == bq && i < bi)) {
                     best = Some((q, i, lang));
                 }
-            }
         }
         best.map(|(_, _, l)| l)
     }

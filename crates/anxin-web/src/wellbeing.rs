@@ -597,11 +597,10 @@ async fn person_gate(state: &AppState, headers: &HeaderMap, lang: Option<&str>, 
     let v = viewer(state, headers, lang).await;
     let Some(p) = v.principal.clone() else { return Err(to_login(here)) };
     let Some(me) = Me::of(&p) else { return Err(forbidden(&v, here)) };
-    if let Some(sent) = csrf {
-        if !csrf_ok(&p, sent) {
+    if let Some(sent) = csrf
+        && !csrf_ok(&p, sent) {
             return Err(crate::admin::csrf_failed(state, &v, &p, here).await);
         }
-    }
     Ok((v, p, me))
 }
 
@@ -896,11 +895,10 @@ async fn team_gate(state: &AppState, headers: &HeaderMap, lang: Option<&str>, cs
     if !p.role.can(Action::ViewBoard) {
         return Err(forbidden(&v, here));
     }
-    if let Some(sent) = csrf {
-        if !csrf_ok(&p, sent) {
+    if let Some(sent) = csrf
+        && !csrf_ok(&p, sent) {
             return Err(crate::admin::csrf_failed(state, &v, &p, here).await);
         }
-    }
     Ok((v, p))
 }
 

@@ -99,15 +99,14 @@ pub async fn staff(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let principal = staff.require(Action::ReadConversations)?.clone();
-    if principal.user_id.is_some() {
-        if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    if principal.user_id.is_some()
+        && let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
             let same = origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host));
             if !same {
                 return Err(ApiError::Forbidden("cross-origin WebSocket with a session cookie"));
             }
         }
-    }
     let after = q.after()?;
     let limit = state.config.max_body_bytes();
     Ok(tuned(upgrade, limit).on_upgrade(move |socket| async move {
@@ -174,7 +173,7 @@ async fn run_staff(socket: WebSocket, state: &AppState, me: Principal, after: Af
                     Ok(e) if e.id == 0 => { if out.send(event_frame(&e)).await.is_err() { break } }
                     Ok(e) if e.id > last => {
                         last = e.id;
-                        if let Some(seen) = staff_view(&me, &e) { if out.send(event_frame(&seen)).await.is_err() { break } }
+                        if let Some(seen) = staff_view(&me, &e) && out.send(event_frame(&seen)).await.is_err() { break }
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
@@ -315,11 +314,10 @@ async fn run_widget(socket: WebSocket, state: &AppState, channel: Channel, claim
         After::Id(id) => id,
         After::Latest => state.store.latest_event_id(org).await.unwrap_or(0),
     };
-    if let Some(id) = conversation {
-        if send_backlog(&mut out, state, org, Some(id), &mut last, customer_view).await.is_err() {
+    if let Some(id) = conversation
+        && send_backlog(&mut out, state, org, Some(id), &mut last, customer_view).await.is_err() {
             return;
         }
-    }
     if out.send(frame(json!({"type": "hello", "last_event_id": last, "conversation_id": conversation}))).await.is_err() {
         return;
     }
@@ -389,11 +387,11 @@ async fn run_widget(socket: WebSocket, state: &AppState, channel: Channel, claim
             event = next_event => {
                 match event {
                     Ok(e) if e.id == 0 => {
-                        if let Some(seen) = customer_view(&e) { if out.send(event_frame(&seen)).await.is_err() { break } }
+                        if let Some(seen) = customer_view(&e) && out.send(event_frame(&seen)).await.is_err() { break }
                     }
                     Ok(e) if e.id > last => {
                         last = e.id;
-                        if let Some(seen) = customer_view(&e) { if out.send(event_frame(&seen)).await.is_err() { break } }
+                        if let Some(seen) = customer_view(&e) && out.send(event_frame(&seen)).await.is_err() { break }
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {

@@ -54,7 +54,7 @@ fn load(dir: &Path, file: &str, name: &'static str, label_column: &str) -> Resul
 
 /// Deterministic 10% dev split by text hash.
 fn is_dev(text: &str) -> bool {
-    mix(hash_bytes(text.as_bytes()) ^ 0xD5) % 10 == 0
+    mix(hash_bytes(text.as_bytes()) ^ 0xD5).is_multiple_of(10)
 }
 
 fn split(source: Source) -> (Source, Source) {
@@ -244,7 +244,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     // Prior calibration of the general emotion head: the gold training mix is far more neutral than social posts.
     // Offsets are chosen on one hash half of the Weibo dev file; metrics below are reported on the other half.
-    let (calibration, weibo_report): (Vec<Row>, Vec<Row>) = weibo_dev.rows.iter().cloned().partition(|r| mix(hash_bytes(r.text.as_bytes()) ^ 0xCA1) % 2 == 0);
+    let (calibration, weibo_report): (Vec<Row>, Vec<Row>) = weibo_dev.rows.iter().cloned().partition(|r| mix(hash_bytes(r.text.as_bytes()) ^ 0xCA1).is_multiple_of(2));
     let offsets = {
         let analyzer = Analyzer::from_model(model.clone())?;
         let samples: Vec<(usize, [f32; 5])> = calibration

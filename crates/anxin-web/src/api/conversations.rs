@@ -223,11 +223,10 @@ async fn post_message(
     let actor = me.audit_name();
     let org_id = me.org_id;
     let posted = state.store.post_staff_message(me.clone(), id, kind, client_id, text).await?;
-    if let (Some((entry_id, lang)), false) = (script, posted.replayed) {
-        if let Err(e) = crate::assist::record_script_reply(&state, &me, id, &posted.message, entry_id, lang).await {
+    if let (Some((entry_id, lang)), false) = (script, posted.replayed)
+        && let Err(e) = crate::assist::record_script_reply(&state, &me, id, &posted.message, entry_id, lang).await {
             tracing::warn!(error = ?e, conversation = id, "could not record the script used in a reply");
         }
-    }
     if !posted.replayed {
         state.metrics.staff_messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A reply that went out with tone problems is recorded for review and training, with whether the agent

@@ -197,11 +197,10 @@ async fn update_settings(State(state): State<AppState>, staff: Staff, ApiJson(bo
             return Err(crate::error::ApiError::invalid("timezone", "invalid", "an IANA time zone such as Asia/Shanghai"));
         }
     }
-    if let Some(settings) = &body.settings {
-        if !settings.is_object() || settings.to_string().len() > 16 * 1024 {
+    if let Some(settings) = &body.settings
+        && (!settings.is_object() || settings.to_string().len() > 16 * 1024) {
             return Err(crate::error::ApiError::invalid("settings", "invalid", "a JSON object of at most 16 KiB"));
         }
-    }
     let org = state.store.update_organization(me, name, body.timezone, body.settings).await?;
     Ok(Json(json!({"organization": org})))
 }

@@ -388,11 +388,10 @@ async fn gate(state: &AppState, headers: &HeaderMap, here: &str, lang: Option<&s
     if !p.role.can(Action::ReadConversations) || (leads_only && !is_lead(&p)) {
         return Err(forbidden(&v, here));
     }
-    if let Some(sent) = csrf {
-        if !csrf_ok(&p, sent) {
+    if let Some(sent) = csrf
+        && !csrf_ok(&p, sent) {
             return Err(crate::admin::csrf_failed(state, &v, &p, here).await);
         }
-    }
     Ok((v, p))
 }
 

@@ -33,11 +33,10 @@ pub struct TestApp {
 
 pub fn backends() -> Vec<Option<String>> {
     let mut out = vec![None];
-    if let Ok(url) = std::env::var("ANXIN_TEST_POSTGRES_URL") {
-        if !url.is_empty() {
+    if let Ok(url) = std::env::var("ANXIN_TEST_POSTGRES_URL")
+        && !url.is_empty() {
             out.push(Some(fresh_schema(&url)));
         }
-    }
     out
 }
 
