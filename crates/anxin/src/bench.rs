@@ -30,6 +30,8 @@ pub enum BenchCommand {
     Routing(crate::bench_routing::RoutingArgs),
     /// The SLA sweeper with 100,000 open tickets: the find query per pass, idle and with a backlog, and full passes.
     Sla(crate::bench_sla::SlaArgs),
+    /// One reply suggestion end to end in the server (store reads, strategy, scripts, answers) over 100,000 entries.
+    Assist(crate::bench_assist::AssistArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -39,6 +41,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Sockets(args) => return crate::load::sockets(args),
         BenchCommand::Routing(args) => return crate::bench_routing::run(args),
         BenchCommand::Sla(args) => return crate::bench_sla::run(args),
+        BenchCommand::Assist(args) => return crate::bench_assist::run(args),
     };
     let rows = labelled::read_texts(&data)?;
     if rows.is_empty() {

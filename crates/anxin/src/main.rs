@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_routing;
+mod bench_assist;
 mod bench_sla;
 mod labelled;
 mod load;
