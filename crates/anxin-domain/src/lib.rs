@@ -14,6 +14,7 @@ pub mod routing;
 pub mod sla;
 pub mod strategy;
 pub mod token;
+pub mod training;
 pub mod wellbeing;
 
 pub use input::InputError;
