@@ -19,6 +19,7 @@ mod ops;
 pub mod people;
 pub mod pg;
 pub mod records;
+pub mod roleplay;
 pub mod routing;
 pub mod sla;
 pub mod sqlite;

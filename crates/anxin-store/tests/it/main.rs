@@ -209,3 +209,4 @@ mod wellbeing;
 mod sla;
 mod feedback;
 mod knowledge;
+mod roleplay;
