@@ -23,6 +23,7 @@ pub mod roleplay;
 pub mod routing;
 pub mod sla;
 pub mod sqlite;
+pub mod training;
 pub mod wellbeing;
 
 use std::path::PathBuf;

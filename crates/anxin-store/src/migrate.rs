@@ -4,7 +4,7 @@
 use crate::conn::{Conn, Dialect, Result};
 
 /// (version, schema). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, crate::wellbeing::SCHEMA), (5, crate::complaints::SCHEMA), (6, crate::sla::SCHEMA), (7, crate::feedback::SCHEMA), (8, crate::knowledge::SCHEMA), (9, crate::knowledge::SCHEMA_V9), (10, crate::roleplay::SCHEMA)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, crate::wellbeing::SCHEMA), (5, crate::complaints::SCHEMA), (6, crate::sla::SCHEMA), (7, crate::feedback::SCHEMA), (8, crate::knowledge::SCHEMA), (9, crate::knowledge::SCHEMA_V9), (10, crate::roleplay::SCHEMA), (11, crate::training::SCHEMA)];
 
 const V1: &str = r#"
 CREATE TABLE organizations (

@@ -210,3 +210,4 @@ mod sla;
 mod feedback;
 mod knowledge;
 mod roleplay;
+mod training;
