@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod pages;
 pub mod protection;
 pub mod ratelimit;
+pub mod roleplay;
 pub mod sla;
 pub mod wellbeing;
 pub mod widget;
@@ -143,6 +144,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sla::routes())
         .merge(knowledge::routes())
         .merge(assist::routes())
+        .merge(roleplay::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/widget.js", get(widget::script))

@@ -99,6 +99,15 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/knowledge/{id}/{lang}/publish", "Publish (approving an agent's proposal) (leads)"),
     ("post", "/knowledge/{id}/{lang}/unpublish", "Withdraw from agents and search (leads)"),
     ("post", "/knowledge/{id}/{lang}/use", "Record that I used this entry for {conversation_id}: I am told about its next version"),
+    ("get", "/roleplay/scenarios", "Role-play scenarios: the starter ones and the organisation's own; toml=true adds each file (trainers, supervisors, admins)"),
+    ("post", "/roleplay/scenarios", "Save the organisation's scenario {toml, from_conversation?} as its next version (trainers, supervisors, admins); 422 scenario_invalid names file:line: field"),
+    ("get", "/roleplay/scenario-draft", "A scenario file drafted from a resolved conversation ?from=<id>, PII masked, to edit before saving (trainers, supervisors, admins); 409 conversation_not_resolved"),
+    ("get", "/roleplay/sessions", "My role-play sessions, newest first; user=<id> someone's (trainers, supervisors, admins)"),
+    ("post", "/roleplay/sessions", "Start a role-play {scenario}: the simulated customer's opening line (a person; the seed is the server's)"),
+    ("get", "/roleplay/sessions/{id}", "A role-play with its transcript and scored replies (the owner; trainers, supervisors and admins of the organisation)"),
+    ("post", "/roleplay/sessions/{id}/replies", "Reply {text, expected_turns}: the scores, the customer's emotion and next line, the outcome; 409 roleplay_changed (another tab replied) or roleplay_finished"),
+    ("post", "/roleplay/sessions/{id}/finish", "End my role-play {expected_turns} (abandoned), storing the debrief so far"),
+    ("get", "/roleplay/sessions/{id}/debrief", "The debrief: outcome, mean scores, each reply quoted with its scores, what it lacked, the model answer and the tone rewrite"),
     ("get", "/openapi.json", "This document"),
 ];
 

@@ -18,3 +18,4 @@ mod feedback;
 mod sla;
 mod ticket_pages;
 mod knowledge_pages;
+mod roleplay;
