@@ -1,5 +1,6 @@
 //! Embeds the starter knowledge base and script library (`content/knowledge`, `content/scripts` at the repository
-//! root) so `anxin serve --demo` loads them without reading files at run time.
+//! root) so `anxin serve --demo` loads them without reading files at run time, and the starter training curriculum
+//! (`content/training/modules`) that applies to an organisation until it imports its own.
 
 use std::path::{Path, PathBuf};
 
@@ -35,4 +36,21 @@ fn main() {
     out.push_str("];\n");
     let target = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("starter_content.rs");
     std::fs::write(target, out).expect("write starter_content.rs");
+
+    // The starter curriculum (`content/training/modules`): what an organisation without its own uses.
+    let training = content.join("training");
+    println!("cargo::rerun-if-changed={}", training.join("modules").display());
+    let mut paths = Vec::new();
+    collect(&training.join("modules"), &mut paths);
+    paths.sort();
+    let mut out = String::from("/// The starter curriculum: (file name relative to `content/training/`, text).\npub const STARTER_CURRICULUM: &[(&str, &str)] = &[\n");
+    for path in paths.iter().filter(|p| p.extension().is_some_and(|ext| ext == "md")) {
+        let canonical = path.canonicalize().expect("curriculum file");
+        let name = path.strip_prefix(&training).unwrap_or(path).display().to_string().replace('\\', "/");
+        println!("cargo::rerun-if-changed={}", canonical.display());
+        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", canonical.display().to_string()));
+    }
+    out.push_str("];\n");
+    let target = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("starter_curriculum.rs");
+    std::fs::write(target, out).expect("write starter_curriculum.rs");
 }

@@ -25,6 +25,7 @@ pub mod protection;
 pub mod ratelimit;
 pub mod roleplay;
 pub mod sla;
+pub mod training;
 pub mod wellbeing;
 pub mod widget;
 pub mod ws;

@@ -17,6 +17,8 @@ use anxin_store::Principal;
 pub mod knowledge;
 /// Complaint tickets: lists, the ticket with its workflow forms, the SLA risk board, the root-cause view.
 pub mod tickets;
+/// The training academy: plan, self-assessment, modules and lessons, quizzes, progress, the team, the curriculum.
+pub mod training;
 mod workspace;
 
 pub(crate) use workspace::emotion_badge;
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/app.js", get(|| async { asset("application/javascript; charset=utf-8", include_str!("../assets/app.js")) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/app.css")) }))
         .merge(knowledge::routes())
+        .merge(training::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

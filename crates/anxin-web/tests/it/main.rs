@@ -19,3 +19,5 @@ mod sla;
 mod ticket_pages;
 mod knowledge_pages;
 mod roleplay;
+mod training;
+mod academy_story;
