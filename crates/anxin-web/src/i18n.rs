@@ -89,7 +89,7 @@ impl Lang {
 }
 
 /// Every catalog section: the core one here, and one per feature area kept beside its code.
-pub const SECTIONS: &[&[(&str, [&str; 3])]] = &[CATALOG, crate::protection::TEXTS, crate::wellbeing::TEXTS, crate::pages::tickets::TEXTS, crate::admin::sla::TEXTS, crate::admin::complaints::TEXTS, crate::assist::TEXTS, crate::roleplay::TEXTS, crate::training::TEXTS];
+pub const SECTIONS: &[&[(&str, [&str; 3])]] = &[CATALOG, crate::protection::TEXTS, crate::wellbeing::TEXTS, crate::pages::tickets::TEXTS, crate::admin::sla::TEXTS, crate::admin::complaints::TEXTS, crate::assist::TEXTS, crate::roleplay::TEXTS, crate::training::TEXTS, crate::pages::training_cases::TEXTS];
 
 fn entries() -> impl Iterator<Item = &'static (&'static str, [&'static str; 3])> {
     SECTIONS.iter().flat_map(|section| section.iter())

@@ -19,6 +19,8 @@ pub mod knowledge;
 pub mod tickets;
 /// The training academy: plan, self-assessment, modules and lessons, quizzes, progress, the team, the curriculum.
 pub mod training;
+/// A resolved conversation turned into a worked case of the curriculum.
+pub mod training_cases;
 mod workspace;
 
 pub(crate) use workspace::emotion_badge;
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/app.css")) }))
         .merge(knowledge::routes())
         .merge(training::routes())
+        .merge(training_cases::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -21,3 +21,4 @@ mod knowledge_pages;
 mod roleplay;
 mod training;
 mod academy_story;
+mod training_cases;
