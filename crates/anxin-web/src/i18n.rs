@@ -40,6 +40,11 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code().eq_ignore_ascii_case(text.trim()))
     }
 
+    /// The content language with the same code (knowledge, curriculum and scenario texts come in these three).
+    pub fn content_language(self) -> anxin_domain::Language {
+        anxin_domain::Language::parse(self.code()).unwrap_or(anxin_domain::Language::ZhHans)
+    }
+
     /// Maps a BCP 47 tag to one of ours: zh-TW/HK/MO and zh-Hant → Traditional, other zh → Simplified, en → English.
     fn from_tag(tag: &str) -> Option<Lang> {
         let tag = tag.trim().to_ascii_lowercase();

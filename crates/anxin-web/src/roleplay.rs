@@ -761,43 +761,28 @@ async fn api_debrief(State(state): State<AppState>, staff: Staff, ApiPath(id): A
 // ----- scenario drafts from real conversations -----
 
 /// Masks the agent's lines with the text engine's PII scanner (the customer's come masked from the store).
-fn mask_agent_lines(source: &mut ScenarioSource, analyzer: &Analyzer) {
+pub(crate) fn mask_agent_lines(source: &mut ScenarioSource, analyzer: &Analyzer) {
     for line in source.lines.iter_mut().filter(|l| !l.masked) {
         line.text = analyzer.analyze(&line.text).pii.masked;
         line.masked = true;
     }
 }
 
-/// One line of text for a scenario field: control and bidi characters and line breaks become spaces, runs of
-/// spaces one, at most `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let cleaned: String = text.chars().map(|c| if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') { ' ' } else { c }).collect();
+/// One line of text for a file field: control, direction and bidi characters and line breaks become spaces, runs
+/// of spaces one, at most `max` characters.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') { ' ' } else { c })
+        .collect();
     let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed.chars().take(max).collect()
-}
-
-/// A TOML basic string.
-fn toml_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn toml_list(items: &[String]) -> String {
     let mut out = String::from("[\n");
     for item in items {
-        let _ = writeln!(out, "  {},", toml_str(item));
+        let _ = writeln!(out, "  {},", crate::training::toml_string(item));
     }
     out.push(']');
     out
@@ -992,23 +977,23 @@ pub fn draft_toml(source: &ScenarioSource, analyzer: &Analyzer) -> String {
     } else {
         format!("由已解决的会话 #{id} 改编，客户的个人信息已隐去。客户开场说：“{first}”")
     };
-    let needs_list = needs.iter().map(|n| toml_str(n.as_str())).collect::<Vec<_>>().join(", ");
+    let needs_list = needs.iter().map(|n| crate::training::toml_string(n.as_str())).collect::<Vec<_>>().join(", ");
     let mut out = String::new();
     let _ = writeln!(out, "# Drafted from resolved conversation #{id}: the customer's personal details are masked. Edit before saving.");
-    let _ = writeln!(out, "id = {}", toml_str(&format!("case-{id}")));
-    let _ = writeln!(out, "complaint_type = {}", toml_str(complaint.as_str()));
-    let _ = writeln!(out, "\n[title]\nzh-Hans = {}\nen = {}", toml_str(&format!("真实案例 #{id}：{zh_emotion}的客户")), toml_str(&format!("Real case #{id}: an {en_emotion} customer")));
+    let _ = writeln!(out, "id = {}", crate::training::toml_string(&format!("case-{id}")));
+    let _ = writeln!(out, "complaint_type = {}", crate::training::toml_string(complaint.as_str()));
+    let _ = writeln!(out, "\n[title]\nzh-Hans = {}\nen = {}", crate::training::toml_string(&format!("真实案例 #{id}：{zh_emotion}的客户")), crate::training::toml_string(&format!("Real case #{id}: an {en_emotion} customer")));
     let _ = writeln!(
         out,
         "\n[brief]\nzh-Hans = {}\nen = {}",
-        toml_str(&brief_zh),
-        toml_str(&format!("Adapted from resolved conversation #{id}, with the customer's personal details masked. Fill in the persona, the order and the lines."))
+        crate::training::toml_string(&brief_zh),
+        crate::training::toml_string(&format!("Adapted from resolved conversation #{id}, with the customer's personal details masked. Fill in the persona, the order and the lines."))
     );
     let _ = writeln!(out, "\n[persona]\nname = \"客户\"");
-    let _ = writeln!(out, "background = {}", toml_str("由真实会话改编（个人信息已隐去）。请补充客户的年龄、职业和处境。"));
-    let _ = writeln!(out, "emotion = {}\nintensity = {intensity}\npatience = 6\nneeds = [{needs_list}]", toml_str(emotion.as_str()));
+    let _ = writeln!(out, "background = {}", crate::training::toml_string("由真实会话改编（个人信息已隐去）。请补充客户的年龄、职业和处境。"));
+    let _ = writeln!(out, "emotion = {}\nintensity = {intensity}\npatience = 6\nneeds = [{needs_list}]", crate::training::toml_string(emotion.as_str()));
     if needs.contains(&Need::Fact) {
-        let _ = writeln!(out, "fact_cues = [{}]", fact_cues.iter().map(|c| toml_str(c)).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(out, "fact_cues = [{}]", fact_cues.iter().map(|c| crate::training::toml_string(c)).collect::<Vec<_>>().join(", "));
     }
     let _ = writeln!(
         out,
@@ -1033,8 +1018,8 @@ pub fn draft_toml(source: &ScenarioSource, analyzer: &Analyzer) -> String {
         let _ = writeln!(out, "{} = {}", need.as_str(), toml_list(&variants(&[], generic_asks(*need))));
     }
     for (covers, text) in answers.iter().take(anxin_training::scenario::MAX_MODEL_ANSWERS) {
-        let covers = covers.iter().map(|n| toml_str(n.as_str())).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(out, "\n[[model_answer]]\ncovers = [{covers}]\ntext = {}", toml_str(text));
+        let covers = covers.iter().map(|n| crate::training::toml_string(n.as_str())).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(out, "\n[[model_answer]]\ncovers = [{covers}]\ntext = {}", crate::training::toml_string(text));
     }
     out
 }

@@ -407,8 +407,8 @@ pub enum ItemEdit {
     },
 }
 
-/// A TOML basic string.
-fn toml_string(text: &str) -> String {
+/// A TOML basic string (every control character escaped).
+pub(crate) fn toml_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -691,16 +691,13 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_owned(), |text, (key, value)| text.replace(&format!("{{{key}}}"), value))
 }
 
-fn to_language(lang: Lang) -> Language {
-    Language::parse(lang.code()).unwrap_or(Language::ZhHans)
-}
 
 pub fn module_title(lang: Lang, curriculum: &Curriculum, id: &str) -> String {
-    curriculum.module(id).map_or_else(|| id.to_owned(), |m| m.text().best(to_language(lang)).1.title.clone())
+    curriculum.module(id).map_or_else(|| id.to_owned(), |m| m.text().best(lang.content_language()).1.title.clone())
 }
 
 pub fn lesson_title(lang: Lang, curriculum: &Curriculum, id: &str) -> String {
-    curriculum.lesson(id).map_or_else(|| id.to_owned(), |l| l.text().best(to_language(lang)).1.title.clone())
+    curriculum.lesson(id).map_or_else(|| id.to_owned(), |l| l.text().best(lang.content_language()).1.title.clone())
 }
 
 pub fn scenario_title(lang: Lang, scenarios: &[ScenarioInfo], id: &str) -> String {
@@ -828,7 +825,7 @@ struct LangQuery {
 /// number of questions (texts in the asked language, falling back like the pages).
 async fn api_curriculum(State(state): State<AppState>, staff: Staff, headers: axum::http::HeaderMap, ApiQuery(q): ApiQuery<LangQuery>) -> ApiResult<Json<Value>> {
     let p = staff.0;
-    let lang = to_language(api_lang(&headers, q.lang.as_deref()));
+    let lang = crate::i18n::Lang::content_language(api_lang(&headers, q.lang.as_deref()));
     let in_use = curriculum(&state, &p).await?;
     let modules: Vec<Value> = in_use
         .curriculum
@@ -862,7 +859,7 @@ fn case_json(case: &domain::Case, lang: Language) -> Value {
 /// `GET /api/v1/academy/modules/{id}`: a module with its introduction (sanitised HTML), lessons and cases.
 async fn api_module(State(state): State<AppState>, staff: Staff, headers: axum::http::HeaderMap, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<LangQuery>) -> ApiResult<Json<Value>> {
     content_id(&id)?;
-    let lang = to_language(api_lang(&headers, q.lang.as_deref()));
+    let lang = crate::i18n::Lang::content_language(api_lang(&headers, q.lang.as_deref()));
     let in_use = curriculum(&state, &staff.0).await?;
     let m = in_use.curriculum.module(&id).ok_or(ApiError::NotFound)?;
     let (shown, text) = m.text().best(lang);
@@ -878,7 +875,7 @@ async fn api_module(State(state): State<AppState>, staff: Staff, headers: axum::
 /// `GET /api/v1/academy/lessons/{id}`: a lesson as sanitised HTML, with the cases that illustrate it.
 async fn api_lesson(State(state): State<AppState>, staff: Staff, headers: axum::http::HeaderMap, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<LangQuery>) -> ApiResult<Json<Value>> {
     content_id(&id)?;
-    let lang = to_language(api_lang(&headers, q.lang.as_deref()));
+    let lang = crate::i18n::Lang::content_language(api_lang(&headers, q.lang.as_deref()));
     let in_use = curriculum(&state, &staff.0).await?;
     let l = in_use.curriculum.lesson(&id).ok_or(ApiError::NotFound)?;
     let (shown, text) = l.text().best(lang);
@@ -893,7 +890,7 @@ async fn api_lesson(State(state): State<AppState>, staff: Staff, headers: axum::
 /// `GET /api/v1/academy/quiz/{module}`: the module's questions, without their answers.
 async fn api_quiz(State(state): State<AppState>, staff: Staff, headers: axum::http::HeaderMap, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<LangQuery>) -> ApiResult<Json<Value>> {
     content_id(&id)?;
-    let lang = to_language(api_lang(&headers, q.lang.as_deref()));
+    let lang = crate::i18n::Lang::content_language(api_lang(&headers, q.lang.as_deref()));
     let in_use = curriculum(&state, &staff.0).await?;
     let m = in_use.curriculum.module(&id).filter(|m| !m.questions().is_empty()).ok_or(ApiError::NotFound)?;
     let questions: Vec<Value> = m
@@ -945,7 +942,7 @@ async fn api_submit_quiz(State(state): State<AppState>, staff: Staff, headers: a
     }
     let attempt = submit_quiz(&state, &p, &id, &answers).await?;
     let in_use = curriculum(&state, &p).await?;
-    Ok((StatusCode::CREATED, Json(json!({"attempt": attempt_json(to_language(api_lang(&headers, None)), &attempt, &in_use.curriculum)}))))
+    Ok((StatusCode::CREATED, Json(json!({"attempt": attempt_json(crate::i18n::Lang::content_language(api_lang(&headers, None)), &attempt, &in_use.curriculum)}))))
 }
 
 #[derive(Deserialize, Default)]
@@ -974,7 +971,7 @@ async fn api_attempt(State(state): State<AppState>, staff: Staff, headers: axum:
     let p = staff.0;
     let attempt = state.store.quiz_attempt(p.clone(), id).await?;
     let in_use = curriculum(&state, &p).await?;
-    Ok(Json(json!({"attempt": attempt_json(to_language(api_lang(&headers, None)), &attempt, &in_use.curriculum)})))
+    Ok(Json(json!({"attempt": attempt_json(crate::i18n::Lang::content_language(api_lang(&headers, None)), &attempt, &in_use.curriculum)})))
 }
 
 /// `GET /api/v1/academy/self-assessment?user_id=`: the skill areas and the latest self-assessment.

@@ -134,13 +134,10 @@ fn failed(v: &Viewer, here: &str, e: ApiError) -> Response {
     }
 }
 
-fn to_language(lang: Lang) -> Language {
-    Language::parse(lang.code()).unwrap_or(Language::ZhHans)
-}
 
 /// When a text is shown in another language than the reader's, a note saying which.
 fn lang_note(lang: Lang, shown: Language) -> Option<String> {
-    let wanted = to_language(lang);
+    let wanted = lang.content_language();
     let close = matches!((wanted, shown), (Language::ZhHant, Language::ZhHans) | (Language::ZhHans, Language::ZhHant));
     (shown != wanted && !close).then(|| fill(lang.t("academy.lang_note"), &[("lang", Lang::parse(shown.as_str()).map_or("?", Lang::native_name))]))
 }
@@ -358,7 +355,7 @@ async fn home_view(state: &AppState, v: &Viewer, p: &Principal, typed: Option<(B
         .modules()
         .iter()
         .map(|m| {
-            let text = &m.text().best(to_language(lang)).1;
+            let text = &m.text().best(lang.content_language()).1;
             ModuleCard {
                 id: m.id().to_string(),
                 title: text.title.clone(),
@@ -533,7 +530,7 @@ struct CaseView {
 }
 
 fn case_view(lang: Lang, case: &anxin_domain::training::Case) -> CaseView {
-    let (shown, text) = case.text().best(to_language(lang));
+    let (shown, text) = case.text().best(lang.content_language());
     let (key, icon, name) = super::emotion_badge(Some(case.emotion().as_str()));
     CaseView {
         id: case.id().to_string(),
@@ -602,7 +599,7 @@ async fn module_page(State(state): State<AppState>, headers: HeaderMap, Path(id)
     };
     let Some(m) = in_use.curriculum.module(&id) else { return not_found(v.lang) };
     let lang = v.lang;
-    let (shown, text) = m.text().best(to_language(lang));
+    let (shown, text) = m.text().best(lang.content_language());
     let latest = match state.store.quiz_attempts(p.clone(), p.user_id.unwrap_or(0)).await {
         Ok(a) => a.iter().find(|a| a.module == id).map(|a| fill(lang.t("academy.module.best"), &[("percent", &a.percent().to_string())])),
         Err(e) => return failed(&v, &here, e.into()),
@@ -621,7 +618,7 @@ async fn module_page(State(state): State<AppState>, headers: HeaderMap, Path(id)
             .iter()
             .map(|l| LessonLink {
                 id: l.id().to_string(),
-                title: l.text().best(to_language(lang)).1.title.clone(),
+                title: l.text().best(lang.content_language()).1.title.clone(),
                 minutes: fill(lang.t("academy.minutes"), &[("n", &l.minutes().to_string())]),
             })
             .collect(),
@@ -678,16 +675,16 @@ async fn lesson_page(State(state): State<AppState>, headers: HeaderMap, Path(id)
     let Some(l) = in_use.curriculum.lesson(&id) else { return not_found(v.lang) };
     let Some(m) = in_use.curriculum.module(l.module().as_str()) else { return not_found(v.lang) };
     let lang = v.lang;
-    let (shown, text) = l.text().best(to_language(lang));
+    let (shown, text) = l.text().best(lang.content_language());
     let position = m.lessons().iter().position(|x| x.id() == l.id()).unwrap_or(0);
     let link = |i: usize| {
         m.lessons().get(i).map(|x| LessonLink {
             id: x.id().to_string(),
-            title: x.text().best(to_language(lang)).1.title.clone(),
+            title: x.text().best(lang.content_language()).1.title.clone(),
             minutes: String::new(),
         })
     };
-    let module_title = m.text().best(to_language(lang)).1.title.clone();
+    let module_title = m.text().best(lang.content_language()).1.title.clone();
     let f = frame(&state, &v, &p, &here, "home").await;
     let page = LessonPage {
         notice: notice(lang, first(&q, "ok")),
@@ -780,13 +777,13 @@ async fn quiz_page(State(state): State<AppState>, headers: HeaderMap, Path(id): 
     };
     let Some(m) = in_use.curriculum.module(&id).filter(|m| !m.questions().is_empty()) else { return not_found(v.lang) };
     let lang = v.lang;
-    let module_title = m.text().best(to_language(lang)).1.title.clone();
+    let module_title = m.text().best(lang.content_language()).1.title.clone();
     let questions = m
         .questions()
         .iter()
         .enumerate()
         .map(|(i, question)| {
-            let (shown, text) = question.text().best(to_language(lang));
+            let (shown, text) = question.text().best(lang.content_language());
             let multiple = question.question_type() == QuestionType::Multiple;
             QuestionView {
                 id: question.id().to_string(),
@@ -914,7 +911,7 @@ async fn result_page(State(state): State<AppState>, headers: HeaderMap, Path((id
                 (false, true) => ("partial", "academy.quiz.partial"),
                 (false, false) => ("wrong", "academy.quiz.wrong"),
             };
-            let text = question.map(|q| q.text().best(to_language(lang)).1);
+            let text = question.map(|q| q.text().best(lang.content_language()).1);
             ResultView {
                 id: r.question.clone(),
                 number: i + 1,
@@ -1490,7 +1487,7 @@ async fn admin_view(state: &AppState, v: &Viewer, p: &Principal) -> Result<Admin
             ],
         )
     };
-    let language = to_language(lang);
+    let language = lang.content_language();
     let modules = in_use
         .curriculum
         .modules()

@@ -107,34 +107,6 @@ async fn gate(state: &AppState, headers: &HeaderMap, here: &str, lang: Option<&s
     Ok((v, p))
 }
 
-fn to_language(lang: Lang) -> Language {
-    Language::parse(lang.code()).unwrap_or(Language::ZhHans)
-}
-
-/// A TOML basic string.
-fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// One line of text: control and direction characters become spaces, runs of whitespace one, at most `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') { ' ' } else { c })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(max).collect()
-}
 
 /// Every id the curriculum uses (modules, lessons, cases, questions).
 fn taken_ids(curriculum: &Curriculum) -> BTreeSet<String> {
@@ -156,14 +128,14 @@ fn next_order(curriculum: &Curriculum, module: &str) -> u16 {
 /// A case file drafted from a masked conversation, in `lang`.
 fn draft_text(lang: Lang, case_lang: Language, source: &ScenarioSource, curriculum: &Curriculum, module: &str, id: &str) -> String {
     let lessons: Vec<String> = curriculum.module(module).and_then(|m| m.lessons().first()).map(|l| vec![l.id().to_string()]).unwrap_or_default();
-    let opening = source.lines.iter().find(|l| l.speaker == SourceSpeaker::Customer).map(|l| one_line(&l.text, 40)).unwrap_or_default();
-    let title = one_line(&fill(lang.t("academy.cases.draft_title"), &[("id", &source.conversation_id.to_string()), ("text", &opening)]), 120);
+    let opening = source.lines.iter().find(|l| l.speaker == SourceSpeaker::Customer).map(|l| crate::roleplay::one_line(&l.text, 40)).unwrap_or_default();
+    let title = crate::roleplay::one_line(&fill(lang.t("academy.cases.draft_title"), &[("id", &source.conversation_id.to_string()), ("text", &opening)]), 120);
     let emotion = source.emotion.as_deref().filter(|e| CASE_EMOTIONS.contains(e)).unwrap_or("neutral");
     let mut out = String::from("+++\n");
-    out.push_str(&format!("id = {}\nkind = \"case\"\nlang = \"{}\"\nmodule = {}\n", toml_string(id), case_lang.as_str(), toml_string(module)));
+    out.push_str(&format!("id = {}\nkind = \"case\"\nlang = \"{}\"\nmodule = {}\n", crate::training::toml_string(id), case_lang.as_str(), crate::training::toml_string(module)));
     out.push_str(&format!("order = {}\n", next_order(curriculum, module)));
-    out.push_str(&format!("lessons = [{}]\n", lessons.iter().map(|l| toml_string(l)).collect::<Vec<_>>().join(", ")));
-    out.push_str(&format!("title = {}\nemotion = \"{emotion}\"\n", toml_string(title.trim_end_matches(['：', ':', ' ']))));
+    out.push_str(&format!("lessons = [{}]\n", lessons.iter().map(|l| crate::training::toml_string(l)).collect::<Vec<_>>().join(", ")));
+    out.push_str(&format!("title = {}\nemotion = \"{emotion}\"\n", crate::training::toml_string(title.trim_end_matches(['：', ':', ' ']))));
     if let Some(kind) = source.complaint_type.as_deref().filter(|k| COMPLAINT_TYPES.contains(k)) {
         out.push_str(&format!("complaint_type = \"{kind}\"\n"));
     }
@@ -172,7 +144,7 @@ fn draft_text(lang: Lang, case_lang: Language, source: &ScenarioSource, curricul
     let colon = if case_lang == Language::En { ": " } else { "：" };
     out.push_str(&format!("## {conversation}\n\n"));
     for line in source.lines.iter().take(MAX_TURNS) {
-        let text = one_line(&line.text, TURN_MAX_CHARS);
+        let text = crate::roleplay::one_line(&line.text, TURN_MAX_CHARS);
         if text.is_empty() {
             continue;
         }
@@ -190,10 +162,7 @@ async fn masked_source(state: &AppState, p: &Principal, conversation: i64) -> Re
     let mut source = state.store.scenario_source(p.clone(), conversation).await?;
     let analyzer = state.analyzer;
     tokio::task::spawn_blocking(move || {
-        for line in source.lines.iter_mut().filter(|l| !l.masked) {
-            line.text = analyzer.analyze(&line.text).pii.masked;
-            line.masked = true;
-        }
+        crate::roleplay::mask_agent_lines(&mut source, analyzer);
         source
     })
     .await
@@ -258,7 +227,7 @@ async fn view(state: &AppState, v: &Viewer, p: &Principal, from: Option<i64>, ty
     let lang = v.lang;
     let in_use = academy::curriculum(state, p).await?;
     let curriculum = &in_use.curriculum;
-    let language = to_language(lang);
+    let language = lang.content_language();
     let (mut problem, mut status, mut note) = (None, StatusCode::OK, None);
     let mut source_lines = Vec::new();
     let mut drafted = None;
@@ -424,8 +393,8 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, body: Pai
     };
     let Some(conversation) = from else { return Redirect::to("/academy/cases/new").into_response() };
     let typed = Typed {
-        module: one_line(first(&f, "module"), 64),
-        id: one_line(first(&f, "id"), 64),
+        module: crate::roleplay::one_line(first(&f, "module"), 64),
+        id: crate::roleplay::one_line(first(&f, "id"), 64),
         text: first(&f, "text").replace("\r\n", "\n").chars().take(TEXT_MAX_CHARS).collect(),
     };
     let (module, id) = (typed.module.clone(), typed.id.clone());
@@ -447,19 +416,19 @@ async fn new_submit(State(state): State<AppState>, headers: HeaderMap, body: Pai
     }
     let curriculum = &in_use.curriculum;
     // The form's module and id are the file's; the case goes last in its module.
-    let mut text = set_key(&page.text, "module", &toml_string(&module));
-    text = set_key(&text, "id", &toml_string(&id));
+    let mut text = set_key(&page.text, "module", &crate::training::toml_string(&module));
+    text = set_key(&text, "id", &crate::training::toml_string(&id));
     text = set_key(&text, "order", &next_order(curriculum, &module).to_string());
     if let Some(m) = curriculum.module(&module) {
         let listed = file_lessons(&text);
         if !listed.is_empty() && !listed.iter().any(|l| m.lessons().iter().any(|x| x.id().as_str() == l))
             && let Some(first_lesson) = m.lessons().first()
         {
-            text = set_key(&text, "lessons", &format!("[{}]", toml_string(first_lesson.id().as_str())));
+            text = set_key(&text, "lessons", &format!("[{}]", crate::training::toml_string(first_lesson.id().as_str())));
         }
     }
     page.text = text.clone();
-    let case_lang = file_lang(&text).unwrap_or_else(|| to_language(v.lang));
+    let case_lang = file_lang(&text).unwrap_or_else(|| crate::i18n::Lang::content_language(v.lang));
     let path = format!("modules/{module}/cases/{id}.{}.md", case_lang.as_str());
     let mut files: Vec<(String, String)> = export(curriculum).into_iter().filter(|(n, _)| *n != path).collect();
     let replaces = files.len() != export(curriculum).len();
@@ -506,7 +475,7 @@ mod tests {
         assert_eq!(out, "+++\nid = \"b\"\nmodule = \"y\"\nlessons = [\"l-1\", \"l-2\"]\n+++\nid = body\n");
         assert_eq!(file_lessons(text), ["l-1", "l-2"]);
         assert_eq!(set_key("+++\nkind = \"case\"\n+++\n", "id", "\"b\""), "+++\nkind = \"case\"\n+++\n");
-        assert_eq!(one_line("a\n\u{202E}b\t c", 10), "a b c");
-        assert_eq!(toml_string("say \"hi\" \\"), "\"say \\\"hi\\\" \\\\\"");
+        assert_eq!(crate::roleplay::one_line("a\n\u{202E}b\t c", 10), "a b c");
+        assert_eq!(crate::training::toml_string("say \"hi\" \\"), "\"say \\\"hi\\\" \\\\\"");
     }
 }
