@@ -26,7 +26,9 @@ pub const COMPETITOR_MAX_CHARS: usize = 60;
 pub const BODY_MAX_CHARS: usize = 20_000;
 
 /// The line that opens and closes the front matter.
-const DELIMITER: &str = "+++";
+use crate::front_matter::{self, DELIMITER};
+/// Longest front matter, in bytes (far above any real entry's).
+const FRONT_MATTER_MAX_BYTES: usize = 64 * 1024;
 
 /// Every key the front matter may hold (which of them apply depends on `kind`).
 const FRONT_MATTER_KEYS: &[&str] = &[
@@ -700,69 +702,18 @@ pub fn parse_markdown(file_name: &str, text: &str) -> Result<Entry, ImportError>
 
 /// [`parse_markdown`], also returning the line of the `id` key (for errors found across files).
 fn parse_markdown_at(file: &str, text: &str) -> Result<(Entry, usize), ImportError> {
-    let error = |line: usize, field: &str, message: String| ImportError {
-        file: file.to_owned(),
-        line: Some(line),
-        field: field.to_owned(),
-        message,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
-
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or_default();
-    if first.trim_end_matches('\n') != DELIMITER {
-        return Err(error(
-            1,
-            "front matter",
-            "the file must start with a line `+++` that opens the TOML front matter".into(),
-        ));
-    }
-    let (mut offset, mut line_number, mut close) = (first.len(), 1, None);
-    for line in lines {
-        line_number += 1;
-        if line.trim_end_matches('\n') == DELIMITER {
-            close = Some((offset, offset + line.len(), line_number));
-            break;
-        }
-        offset += line.len();
-    }
-    let Some((front_end, body_start, close_line)) = close else {
-        return Err(error(1, "front matter", "is not closed: no second line that is exactly `+++`".into()));
-    };
-    let front = &text[first.len()..front_end];
-    let body = &text[body_start..];
-    // The front matter starts on line 2 of the file. Counted on bytes: a span is never trusted to be a char boundary.
-    let line_of =
-        |offset: usize| 2 + front.as_bytes()[..offset.min(front.len())].iter().filter(|&&b| b == b'\n').count();
-
-    let table = toml::de::DeTable::parse(front).map_err(|e| {
-        let line = e.span().map_or(2, |span| line_of(span.start));
-        error(line, "front matter", e.message().trim().to_owned())
-    })?;
-    let mut key_lines: Vec<(String, usize)> =
-        table.get_ref().iter().map(|(key, _)| (key.get_ref().to_string(), line_of(key.span().start))).collect();
-    key_lines.sort_by_key(|(_, line)| *line);
-    if let Some((key, line)) = key_lines.iter().find(|(key, _)| !FRONT_MATTER_KEYS.contains(&key.as_str())) {
-        return Err(error(*line, key, format!("unknown key; the keys are: {}", FRONT_MATTER_KEYS.join(", "))));
-    }
-    let key_line = |field: &str| key_lines.iter().find(|(key, _)| key == field).map(|(_, line)| *line);
-
-    let mut fields: EntryFields = serde_path_to_error::deserialize(toml::Deserializer::from(table)).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "front matter".to_owned() } else { path };
-        let top_key = field.split(['.', '[']).next().unwrap_or_default();
-        let line = e.inner().span().map(|span| line_of(span.start)).or_else(|| key_line(top_key)).unwrap_or(1);
-        error(line, &field, e.inner().message().trim().to_owned())
-    })?;
-    fields.body = Some(body.to_owned());
+    let error = |line: usize, field: &str, message: String| front_matter::error_at(file, line, field, message);
+    let front_matter::Document { mut fields, body, close_line, key_lines } =
+        front_matter::read::<EntryFields>(file, text, FRONT_MATTER_KEYS, FRONT_MATTER_MAX_BYTES)?;
+    let key_line = |field: &str| front_matter::line_of_key(&key_lines, field);
+    fields.body = Some(body);
 
     let entry = Entry::try_from(fields).map_err(|e| {
-        let line =
-            if e.field == "body" { close_line + e.body_line.unwrap_or(1) } else { key_line(e.field).unwrap_or(1) };
+        let line = if e.field == "body" { close_line + e.body_line.unwrap_or(1) } else { key_line(e.field) };
         error(line, e.field, e.message)
     })?;
 
-    let id_line = key_line("id").unwrap_or(1);
+    let id_line = key_line("id");
     let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     if name.ends_with(".md") {
         let expected = format!("{}.{}.md", entry.id, entry.lang);

@@ -4,6 +4,7 @@
 //! **Invariant:** pure — no I/O, no clock (time arrives as arguments), no knowledge of HTTP or SQL.
 
 pub mod events;
+pub mod front_matter;
 pub mod calendar;
 pub mod complaint;
 pub mod input;

@@ -43,7 +43,7 @@ pub const TURNS: RangeInclusive<usize> = 2..=60;
 pub const TURN_MAX_CHARS: usize = 1_000;
 
 /// The line that opens and closes the front matter.
-const DELIMITER: &str = "+++";
+use crate::front_matter::{self, DELIMITER};
 
 /// A small enumeration with one stable spelling per variant in the files.
 macro_rules! file_enum {
@@ -678,9 +678,7 @@ impl Parsed {
     }
 }
 
-fn line_of_key(key_lines: &[(String, usize)], key: &str) -> usize {
-    key_lines.iter().find(|(k, _)| k == key).map_or(1, |(_, line)| *line)
-}
+use crate::front_matter::line_of_key;
 
 /// Characters that reorder or hide how text is displayed (the "Trojan source" trick, and the invisible
 /// direction marks): refused everywhere.
@@ -1030,66 +1028,11 @@ fn build(fields: Fields, body: &str, kind: Kind, lang: Language) -> Result<(Shar
 
 /// Parses one file into an item in one language. A UTF-8 BOM and CRLF line ends are accepted.
 fn parse_file(file: &str, text: &str) -> Result<Parsed, ImportError> {
-    let error = |line: usize, field: &str, message: String| ImportError {
-        file: file.to_owned(),
-        line: Some(line),
-        field: field.to_owned(),
-        message,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
-
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or_default();
-    if first.trim_end_matches('\n') != DELIMITER {
-        return Err(error(
-            1,
-            "front matter",
-            "the file must start with a line `+++` that opens the TOML front matter".into(),
-        ));
-    }
-    let (mut offset, mut line_number, mut close) = (first.len(), 1, None);
-    for line in lines {
-        line_number += 1;
-        if line.trim_end_matches('\n') == DELIMITER {
-            close = Some((offset, offset + line.len(), line_number));
-            break;
-        }
-        offset += line.len();
-        if offset - first.len() > FRONT_MATTER_MAX_BYTES {
-            break;
-        }
-    }
-    if offset - first.len() > FRONT_MATTER_MAX_BYTES {
-        return Err(error(1, "front matter", format!("is longer than {FRONT_MATTER_MAX_BYTES} bytes")));
-    }
-    let Some((front_end, body_start, close_line)) = close else {
-        return Err(error(1, "front matter", "is not closed: no second line that is exactly `+++`".into()));
-    };
-    let front = &text[first.len()..front_end];
-    let body = &text[body_start..];
-    // The front matter starts on line 2 of the file. Counted on bytes: a span is never trusted to be a char boundary.
-    let line_of =
-        |offset: usize| 2 + front.as_bytes()[..offset.min(front.len())].iter().filter(|&&b| b == b'\n').count();
-
-    let table = toml::de::DeTable::parse(front).map_err(|e| {
-        let line = e.span().map_or(2, |span| line_of(span.start));
-        error(line, "front matter", e.message().trim().to_owned())
-    })?;
-    let mut key_lines: Vec<(String, usize)> =
-        table.get_ref().iter().map(|(key, _)| (key.get_ref().to_string(), line_of(key.span().start))).collect();
-    key_lines.sort_by_key(|(_, line)| *line);
-    if let Some((key, line)) = key_lines.iter().find(|(key, _)| !KEYS.contains(&key.as_str())) {
-        return Err(error(*line, key, format!("unknown key; the keys are: {}", KEYS.join(", "))));
-    }
+    let error = |line: usize, field: &str, message: String| front_matter::error_at(file, line, field, message);
+    let front_matter::Document { fields, body, close_line, key_lines } =
+        front_matter::read::<Fields>(file, text, KEYS, FRONT_MATTER_MAX_BYTES)?;
+    let body = body.as_str();
     let key_line = |key: &str| line_of_key(&key_lines, key);
-
-    let fields: Fields = serde_path_to_error::deserialize(toml::Deserializer::from(table)).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "front matter".to_owned() } else { path };
-        let top_key = field.split(['.', '[']).next().unwrap_or_default();
-        let line = e.inner().span().map(|span| line_of(span.start)).unwrap_or_else(|| key_line(top_key));
-        error(line, &field, e.inner().message().trim().to_owned())
-    })?;
     let place = |problem: Problem| match problem {
         Problem::Key(key, message) => error(key_line(key), key, message),
         Problem::Body(line, message) => error(close_line + line, "body", message),
