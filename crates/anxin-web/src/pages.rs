@@ -70,6 +70,34 @@ pub(crate) async fn viewer(state: &AppState, headers: &HeaderMap, query_lang: Op
 }
 
 /// A path on this site only (no `//host`, no scheme): where to go after signing in.
+/// A form body as text fields; not a form counts as empty (and then fails the CSRF check).
+pub(crate) type Pairs = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
+/// A query string as text fields; a malformed one counts as empty.
+pub(crate) type QueryPairs = Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
+
+pub(crate) fn pairs(body: Pairs) -> Vec<(String, String)> {
+    body.map(|f| f.0).unwrap_or_default()
+}
+
+pub(crate) fn query_pairs(query: QueryPairs) -> Vec<(String, String)> {
+    query.map(|q| q.0).unwrap_or_default()
+}
+
+/// The first value of a field ("" when absent).
+pub(crate) fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// The UI language asked for in the query (`?lang=`), if any.
+pub(crate) fn ui_lang(pairs: &[(String, String)]) -> Option<&str> {
+    Some(first(pairs, "lang")).filter(|l| !l.is_empty())
+}
+
+/// Keeps what was typed, bounded.
+pub(crate) fn keep(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
 pub(crate) fn local_path(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 2048 {
         next.to_owned()

@@ -23,12 +23,11 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde_json::Value;
 
 use anxin_domain::calendar::LocalDate;
@@ -38,6 +37,7 @@ use anxin_store::Principal;
 use anxin_store::knowledge::{EntryFilter, KbEntry};
 
 use super::{Viewer, forbidden, percent_encode, render, to_login, viewer, xml_escape};
+use super::{Pairs, QueryPairs, pairs, query_pairs, first, ui_lang, keep};
 use crate::AppState;
 use crate::board::{MenuUser, csrf_ok, menu_user};
 use crate::error::ApiError;
@@ -105,33 +105,6 @@ fn own_pending(p: &Principal, entry: &KbEntry) -> bool {
 
 fn may_edit(p: &Principal, entry: &KbEntry) -> bool {
     is_lead(p) || own_pending(p, entry)
-}
-
-/// A form body as text fields; not a form counts as empty (and then fails the CSRF check).
-type Pairs = Result<Form<Vec<(String, String)>>, FormRejection>;
-/// A query string as text fields; a malformed one counts as empty.
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-fn pairs(body: Pairs) -> Vec<(String, String)> {
-    body.map(|f| f.0).unwrap_or_default()
-}
-
-fn query_pairs(query: QueryPairs) -> Vec<(String, String)> {
-    query.map(|q| q.0).unwrap_or_default()
-}
-
-fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
-/// The UI language asked for in the query (`?lang=`), if any.
-fn ui_lang(pairs: &[(String, String)]) -> Option<&str> {
-    Some(first(pairs, "lang")).filter(|l| !l.is_empty())
-}
-
-/// Keeps what was typed, bounded.
-fn keep(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
 }
 
 fn not_found(lang: Lang) -> Response {

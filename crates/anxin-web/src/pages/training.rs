@@ -22,12 +22,11 @@ use std::fmt::Write as _;
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 
 use anxin_domain::Language;
 use anxin_domain::training::{Choice, Curriculum, ImportError, QuestionType, Speaker};
@@ -36,6 +35,7 @@ use anxin_store::roleplay::RoleplayOutcome;
 use anxin_store::training::{CsatPoint, LEVELS, Plan, PlanAdjustment, PlanItemKind, PlanSource, SKILL_AREAS, is_coach};
 
 use super::{Viewer, forbidden, local_path, percent_encode, render, to_login, viewer, xml_escape};
+use super::{Pairs, QueryPairs, pairs, query_pairs, first, ui_lang, keep};
 use crate::AppState;
 use crate::board::{MenuUser, csrf_ok, menu_user};
 use crate::error::ApiError;
@@ -92,29 +92,6 @@ async fn gate(state: &AppState, headers: &HeaderMap, here: &str, lang: Option<&s
     Ok((v, p))
 }
 
-type Pairs = Result<Form<Vec<(String, String)>>, FormRejection>;
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-fn pairs(body: Pairs) -> Vec<(String, String)> {
-    body.map(|f| f.0).unwrap_or_default()
-}
-
-fn query_pairs(query: QueryPairs) -> Vec<(String, String)> {
-    query.map(|q| q.0).unwrap_or_default()
-}
-
-fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
-fn ui_lang(pairs: &[(String, String)]) -> Option<&str> {
-    Some(first(pairs, "lang")).filter(|l| !l.is_empty())
-}
-
-fn keep(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
-}
-
 fn not_found(lang: Lang) -> Response {
     let page = format!(
         "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>404</title><p id=\"academy-not-found\">{}</p><p><a href=\"/academy\">{}</a></p></html>",
@@ -133,7 +110,6 @@ fn failed(v: &Viewer, here: &str, e: ApiError) -> Response {
         e => e.into_response(),
     }
 }
-
 
 /// When a text is shown in another language than the reader's, a note saying which.
 fn lang_note(lang: Lang, shown: Language) -> Option<String> {

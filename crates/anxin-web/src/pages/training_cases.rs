@@ -17,12 +17,11 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 
 use anxin_domain::Language;
 use anxin_domain::training::{Curriculum, ImportError, Speaker, case_headings, export, import};
@@ -31,6 +30,7 @@ use anxin_store::training::CurriculumChange;
 use anxin_store::{Principal, StoreError};
 
 use super::{Viewer, emotion_badge, forbidden, percent_encode, render, to_login, viewer};
+use super::{Pairs, QueryPairs, first};
 use crate::AppState;
 use crate::board::{MenuUser, csrf_ok, menu_user};
 use crate::error::ApiError;
@@ -78,13 +78,6 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/academy/cases/new", get(new_page).post(new_submit))
 }
 
-type Pairs = Result<Form<Vec<(String, String)>>, FormRejection>;
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
 const CASE_EMOTIONS: [&str; 5] = ["anger", "anxiety", "disappointment", "neutral", "satisfied"];
 const COMPLAINT_TYPES: [&str; 8] = ["quality", "logistics", "price", "service", "refund_return", "size_spec", "payment", "other"];
 /// The most turns a case's conversation holds (`anxin_domain::training::TURNS`).
@@ -106,7 +99,6 @@ async fn gate(state: &AppState, headers: &HeaderMap, here: &str, lang: Option<&s
     }
     Ok((v, p))
 }
-
 
 /// Every id the curriculum uses (modules, lessons, cases, questions).
 fn taken_ids(curriculum: &Curriculum) -> BTreeSet<String> {
