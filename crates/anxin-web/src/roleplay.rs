@@ -470,18 +470,25 @@ fn result_of(debrief: &Debrief) -> RoleplayResult {
     RoleplayResult { scores, debrief: serde_json::to_value(debrief).unwrap_or(Value::Null) }
 }
 
+/// A session its owner may still write to at this turn: ongoing, theirs, and nobody wrote this turn first.
+fn writable(loaded: &Loaded, p: &Principal, expected_turns: i64, not_owner: &'static str) -> RpResult<()> {
+    let summary = &loaded.record.summary;
+    if summary.outcome != RoleplayOutcome::Ongoing {
+        return Err(finished(summary.outcome));
+    }
+    if p.user_id != Some(summary.user_id) {
+        return Err(ApiError::Forbidden(not_owner).into());
+    }
+    if summary.turns != expected_turns {
+        return Err(changed(summary.turns));
+    }
+    Ok(())
+}
+
 /// The owner's next reply: scored on the rebuilt session and stored if nobody replied to this turn first.
 pub async fn reply(state: &AppState, p: &Principal, id: i64, expected_turns: i64, text: String) -> RpResult<(Turn, RoleplaySession)> {
     let loaded = load(state, p, id).await?;
-    if loaded.record.summary.outcome != RoleplayOutcome::Ongoing {
-        return Err(finished(loaded.record.summary.outcome));
-    }
-    if p.user_id != Some(loaded.record.summary.user_id) {
-        return Err(ApiError::Forbidden("only the person practising replies in a role-play").into());
-    }
-    if loaded.record.summary.turns != expected_turns {
-        return Err(changed(loaded.record.summary.turns));
-    }
+    writable(&loaded, p, expected_turns, "only the person practising replies in a role-play")?;
     if !loaded.intact {
         return Err(scenario_changed());
     }
@@ -503,15 +510,7 @@ pub async fn reply(state: &AppState, p: &Principal, id: i64, expected_turns: i64
 /// The agent ends an ongoing session (abandoned), storing the debrief so far.
 pub async fn finish(state: &AppState, p: &Principal, id: i64, expected_turns: i64) -> RpResult<RoleplaySession> {
     let loaded = load(state, p, id).await?;
-    if loaded.record.summary.outcome != RoleplayOutcome::Ongoing {
-        return Err(finished(loaded.record.summary.outcome));
-    }
-    if p.user_id != Some(loaded.record.summary.user_id) {
-        return Err(ApiError::Forbidden("only the person practising ends a role-play").into());
-    }
-    if loaded.record.summary.turns != expected_turns {
-        return Err(changed(loaded.record.summary.turns));
-    }
+    writable(&loaded, p, expected_turns, "only the person practising ends a role-play")?;
     let mut result = result_of(&loaded.session.debrief());
     ended_by_agent(&mut result.debrief, loaded.session.turns().len());
     state.store.finish_roleplay(p.clone(), id, expected_turns, RoleplayOutcome::Abandoned, result).await.map_err(store_error)
