@@ -10,8 +10,8 @@
 //!   fact the customer lacks; capped when the reply stalls or sends the customer elsewhere;
 //! - **options**: two or more remedies joined as alternatives or a numbered list, and an invitation to choose;
 //! - **tone**: 100 minus the penalties of the text engine's tone check (`check_reply` against the customer's last
-//!   line: impatient, blaming, dismissive, refusing, sarcastic, cold, shouting) and of our own offence phrases
-//!   (stalling, lecturing, flippancy, redirecting …) that it does not flag.
+//!   line: impatient, blaming, dismissive, refusing, sarcastic, cold, shouting, stalling, lecturing, brushing off)
+//!   and of our own offence phrases (stalling, lecturing, flippancy, redirecting …) that it does not flag.
 //!
 //! The overall score is a weighted mean whose weights follow the response strategy for the customer
 //! (`anxin_domain::strategy`: anger, anxiety, disappointment, irrational complaint), raised for the persona's needs
@@ -347,6 +347,9 @@ fn weights(strategy: Strategy, context: &ReplyContext<'_>, asks: cues::Asks) -> 
 
 /// The tone check's problems and our own offence phrases (where the tone check flagged nothing), in order.
 fn offences(reply: &str, folded: &anxin_text::normalize::Normalized, tone: &ToneCheck, c: &Cues) -> Vec<OffenceHit> {
+    // "请耐心等待，明天下午3点前给您回复" asks for patience with a time: not stalling. The tone check has its own
+    // notion of a time-bound next step; ours (`Cues::time_commitment`) decides here, for its phrases and ours alike.
+    let excused = |offence: Offence| offence == Offence::Stalling && c.time_commitment;
     let mut hits: Vec<OffenceHit> = tone
         .problems
         .iter()
@@ -359,14 +362,18 @@ fn offences(reply: &str, folded: &anxin_text::normalize::Normalized, tone: &Tone
                 ToneProblemKind::Sarcasm => Offence::Sarcasm,
                 ToneProblemKind::Cold => Offence::Cold,
                 ToneProblemKind::Shouting => Offence::Shouting,
+                ToneProblemKind::Stalling => Offence::Stalling,
+                ToneProblemKind::Lecturing => Offence::Lecturing,
+                // "正常现象" was already blame in our own list (the problem is put back on the customer).
+                ToneProblemKind::BrushOff => Offence::Blame,
             },
             span: p.span,
             text: p.text.clone(),
         })
+        .filter(|h| !excused(h.offence))
         .collect();
     for found in cues::offences(folded.as_str()) {
-        // "请耐心等待，明天下午3点前给您回复" asks for patience with a time: not stalling.
-        if found.offence == Offence::Stalling && c.time_commitment {
+        if excused(found.offence) {
             continue;
         }
         let span = Span::new(folded.char_index(found.start), folded.char_index(found.end));
