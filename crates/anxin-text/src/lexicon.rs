@@ -106,6 +106,7 @@ kind of a bit slightly somewhat little";
 
 const SHOP: &str = "快递 物流 发货 到货 送货 配送 外卖 骑手 商家 卖家 店家 客服 下单 订单 买 购买 收到 包装 \
 宝贝 亲 产品 商品 东西 质量 价格 退货 退款 售后 评价 京东 淘宝 天猫 拼多多 店铺 掌柜 包邮 运费 \
+包裹 宣传 赔偿 网购 网店 拍的 拍了 \
 order seller shop delivery package product item purchase";
 
 const C_QUALITY: &str = "质量 坏了 坏的 瑕疵 次品 假货 假的 故障 不工作 用不了 开不了机 死机 黑屏 漏水 漏电 异味 \

@@ -24,6 +24,8 @@ pub struct HeadData {
     pub name: String,
     pub classes: Vec<String>,
     pub examples: Vec<Example>,
+    /// Passes over the data for this head when it differs from [`TrainConfig::epochs`].
+    pub epochs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,9 +115,10 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
         let mut order: Vec<usize> = (0..docs.len()).collect();
         let mut logits = vec![0f32; k];
         let mut bias_sq = vec![0f32; k];
-        let total_steps = config.epochs * docs.len();
+        let epochs = head_data.epochs.unwrap_or(config.epochs).max(1);
+        let total_steps = epochs * docs.len();
         let mut step = 0;
-        for _epoch in 0..config.epochs {
+        for _epoch in 0..epochs {
             rng.shuffle(&mut order);
             for &d in &order {
                 let (buckets, y, w) = &docs[d];
@@ -151,7 +154,7 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
                     progress(name, docs.len() / 2 + step * docs.len() / 2 / total_steps.max(1), docs.len());
                 }
             }
-            let share = 1.0 / config.epochs as f32;
+            let share = 1.0 / epochs as f32;
             for (a, w) in averaged.chunks_exact_mut(stride).zip(weights.chunks_exact(stride)) {
                 for j in offset..offset + k {
                     a[j] += share * w[j];
@@ -249,6 +252,7 @@ mod tests {
                         weight: 1.0,
                     })
                     .collect(),
+                epochs: None,
             })
             .collect();
         let config = TrainConfig { bits: 12, epochs: 3, ..TrainConfig::default() };
