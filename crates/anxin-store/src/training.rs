@@ -722,6 +722,9 @@ fn tone_lessons(problem: &str) -> &'static [&'static str] {
         "sarcasm" => &["comm-empathy", "emo-abc-reframing"],
         "cold" => &["comm-clear-writing", "comm-empathy"],
         "shouting" => &["emo-tiered-stress", "emo-breathing-mindfulness"],
+        "stalling" => &["comm-closing", "ops-escalation-tickets"],
+        "lecturing" => &["conf-de-escalation", "conf-irrational-complaints"],
+        "brush_off" => &["comm-empathy", "prod-specs-plain-words"],
         _ => &[],
     }
 }
@@ -733,7 +736,9 @@ fn tone_scenario(problem: &str) -> Option<&'static str> {
         "blaming" => Some("wrong-size-anger"),
         "absolute_refusal" => Some("price-drop-dispute"),
         "sarcasm" => Some("irrational-insults"),
-        "cold" => Some("quality-disappointment"),
+        "cold" | "brush_off" => Some("quality-disappointment"),
+        "stalling" => Some("late-delivery-anxiety"),
+        "lecturing" => Some("irrational-insults"),
         _ => None,
     }
 }
@@ -1783,6 +1788,16 @@ mod tests {
         assert!(recs.len() <= PLAN_SIZE);
         let weights: Vec<u32> = recs.iter().map(|r| r.weight).collect();
         assert!(weights.windows(2).all(|w| w[0] >= w[1]), "{weights:?}");
+    }
+
+    #[test]
+    fn every_tone_problem_brings_a_lesson_of_the_curriculum() {
+        for kind in anxin_text::tone::ToneProblemKind::ALL {
+            let signals = AgentSignals { tone_flags: BTreeMap::from([(kind.as_str().to_owned(), 3)]), ..AgentSignals::default() };
+            let recs = recommend(&PlanFacts { signals, ..PlanFacts::default() }, &curriculum(), &scenarios());
+            let flagged = |r: &&Recommendation| r.reasons.iter().any(|x| matches!(x, Reason::ToneFlags { .. }));
+            assert!(recs.iter().filter(flagged).any(|r| r.kind == PlanItemKind::Lesson), "{kind:?}: {recs:?}");
+        }
     }
 
     #[test]

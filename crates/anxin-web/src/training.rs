@@ -115,6 +115,9 @@ pub const TEXTS: &[(&str, [&str; 3])] = &[
     ("academy.tone.sarcasm", ["讽刺敷衍", "諷刺敷衍", "sarcastic"]),
     ("academy.tone.cold", ["冷淡生硬", "冷淡生硬", "cold"]),
     ("academy.tone.shouting", ["语气激动", "語氣激動", "shouting"]),
+    ("academy.tone.stalling", ["让顾客干等", "讓顧客乾等", "stalling"]),
+    ("academy.tone.lecturing", ["说教顾客", "說教顧客", "lecturing"]),
+    ("academy.tone.brush_off", ["轻视问题", "輕視問題", "brushing off"]),
     ("academy.area.listening_empathy", ["倾听与共情", "傾聽與共情", "Listening and empathy"]),
     ("academy.area.clear_answers", ["清晰、有条理地回答", "清晰、有條理地回答", "Clear, structured answers"]),
     ("academy.area.anxious_customers", ["安抚焦虑的顾客", "安撫焦慮的顧客", "Reassuring anxious customers"]),
@@ -1433,6 +1436,13 @@ mod tests {
             for lang in Lang::ALL {
                 let text = reason_text(lang, &reason, &c);
                 assert!(!text.contains('{') && !text.contains("「?」") && text != "?", "{lang:?} {reason:?}: {text}");
+            }
+        }
+        // Every kind of problem the tone check reports has a name in each language (not the raw "brush_off").
+        for kind in anxin_text::tone::ToneProblemKind::ALL {
+            for lang in Lang::ALL {
+                let name = lang.t(&format!("academy.tone.{}", kind.as_str()));
+                assert!(name != "?" && !name.is_empty(), "{lang:?}: no name for {kind:?}");
             }
         }
     }
