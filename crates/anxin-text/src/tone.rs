@@ -521,6 +521,15 @@ const PATTERNS: &[(ToneProblemKind, &str, Fix)] = &[
     ),
 ];
 
+/// Words without which a kind's patterns cannot match: one Aho-Corasick pass decides which of these kinds' patterns
+/// run at all, so a draft without them pays for none (the check runs on every keystroke pause). Kinds not listed
+/// always run their patterns.
+const GATES: &[(ToneProblemKind, &[&str])] = &[
+    (K::Stalling, &["耐心", "再等", "等着", "慢慢等", "通知", "消息", "过几", "过两", "过一两", "过三", "过些", "到时候", " days"]),
+    (K::Lecturing, &["文明", "注意", "冷静", "理智", "激动", "解决", "没用", "没有用", "说话"]),
+    (K::BrushOff, &["正常", "这样", "都没", "问题", "normal"]),
+];
+
 /// Harmless text that contains a problem phrase; a candidate overlapping one of these is dropped.
 const EXCLUDE: &str = concat!(
     r"不是没有?办法|有没有办法|想办法",
@@ -567,6 +576,21 @@ static PATTERN_TABLE: LazyLock<Vec<(ToneProblemKind, Regex, Fix)>> = LazyLock::n
     PATTERNS.iter().map(|&(kind, re, fix)| (kind, Regex::new(re).expect("valid tone pattern"), fix)).collect()
 });
 
+static GATE_TABLE: LazyLock<(AhoCorasick, Vec<ToneProblemKind>)> = LazyLock::new(|| {
+    let (kinds, words): (Vec<_>, Vec<_>) = GATES.iter().flat_map(|(k, words)| words.iter().map(move |w| (*k, *w))).unzip();
+    (AhoCorasick::new(words).expect("valid gates"), kinds)
+});
+
+/// Whether a kind's patterns can match this (folded) text at all.
+fn gated_in(text: &str) -> impl Fn(ToneProblemKind) -> bool {
+    let (automaton, kinds) = &*GATE_TABLE;
+    let mut open = 0u32;
+    for m in automaton.find_overlapping_iter(text) {
+        open |= 1 << kinds[m.pattern().as_usize()] as u32;
+    }
+    move |kind| open & (1 << kind as u32) != 0 || !GATES.iter().any(|(k, _)| *k == kind)
+}
+
 static EXCLUSIONS: LazyLock<Regex> = LazyLock::new(|| Regex::new(EXCLUDE).expect("valid exclusions"));
 
 /// Common acronyms that are not shouting.
@@ -599,7 +623,8 @@ fn find_problems(draft: &str, norm: &Normalized) -> Vec<Hit> {
         let (kind, fix) = table.rules[id];
         hits.push(Hit { start: norm.char_index(m.start()), end: norm.char_index(m.end()), kind, fix });
     }
-    for (kind, re, fix) in PATTERN_TABLE.iter() {
+    let may_match = gated_in(text);
+    for (kind, re, fix) in PATTERN_TABLE.iter().filter(|(kind, ..)| may_match(*kind)) {
         let mut push = |start: usize, end: usize| {
             if *kind == K::BrushOff && (validates_feeling(&text[..start]) || explains_with_figures(&text[..start])) {
                 return;
@@ -619,8 +644,11 @@ fn find_problems(draft: &str, norm: &Normalized) -> Vec<Hit> {
         }
     }
     // Exclusion matches do not overlap each other, so both their starts and ends are sorted.
-    let excluded: Vec<(usize, usize)> =
-        EXCLUSIONS.find_iter(text).map(|m| (norm.char_index(m.start()), norm.char_index(m.end()))).collect();
+    let excluded: Vec<(usize, usize)> = if hits.is_empty() {
+        Vec::new()
+    } else {
+        EXCLUSIONS.find_iter(text).map(|m| (norm.char_index(m.start()), norm.char_index(m.end()))).collect()
+    };
     hits.retain(|h| {
         let i = excluded.partition_point(|e| e.1 <= h.start);
         !(i < excluded.len() && excluded[i].0 < h.end)
@@ -1764,7 +1792,8 @@ mod tests {
             "不是跟你说了吗", "你自己看", "没办法", "不能退", "呵呵", "这不归我管", "lol", "NOT MY PROBLEM", "！", "!", "？", "，",
             "。", " ", "订单", "123456", "今天", "理解", "抱歉", "或者", "哦", "ok", "你", "您", "說了嗎", "\u{2019}", "A", "😡",
             "请耐心等待", "再等等", "过几天就到了", "明天18:00前", "请您冷静一点", "文明用语", "calm down", "这是正常现象", "正常的",
-            "别人都没问题", "that's normal", "please be patient", "and",
+            "别人都没问题", "that's normal", "please be patient", "and", "您这样说话解决不了问题", "生气也没用", "等通知吧", "您先等着",
+            "your parcel will arrive in a few days", "都是这样的", "请注意您的态度", "到时候再说",
         ];
         prop_oneof![
             any::<String>(),
@@ -1800,6 +1829,19 @@ mod tests {
                 }
             }
             prop_assert_eq!(&result, &check(&draft, c.as_ref()));
+        }
+
+        /// The gates only skip patterns that could not have matched: every match of a gated kind's pattern
+        /// contains one of its gate words.
+        #[test]
+        fn gates_skip_only_patterns_that_cannot_match(draft in draft_strategy()) {
+            let norm = Normalized::new(&draft);
+            for (kind, re, _) in PATTERN_TABLE.iter() {
+                let Some((_, words)) = GATES.iter().find(|(k, _)| k == kind) else { continue };
+                for m in re.find_iter(norm.as_str()) {
+                    prop_assert!(words.iter().any(|w| m.as_str().contains(w)), "{:?} {:?} has no gate word", kind, m.as_str());
+                }
+            }
         }
     }
 }
