@@ -537,6 +537,8 @@ const EXCLUDE: &str = concat!(
     r"|不是不(?:能|给|可以)(?:退|换)|不能退出|太厉害了|随便(?:你|您)(?:选|挑|看|拍|问)",
     r"|(?:不用|无需|不需要|不必)再?找(?:别人|其他人)|(?:帮|为|替|给)(?:你|您)(?:自己)?去?(?:找|问|联系)",
     r"|whatever (?:you (?:need|prefer|like|choose)|works|suits|is (?:best|easiest|convenient|more convenient))",
+    // "Whatever happens / whatever the result, we will…" concedes, it does not shrug (a bare "Whatever." does).
+    r"|whatever (?:the |happens|happened|may |comes|it (?:is|takes|turns out)|they (?:find|say|decide)|we find)",
     r"|no way (?:to|for|of)",
     // Thanks for waiting; no more waiting; the agent's own patience; the cooling-off period.
     r"|(?:感谢|谢谢|多谢|辛苦)(?:您|你)?(?:的|一直|这么久)?(?:耐心(?:地)?(?:等待|等候|等)?|等待|等候)",
@@ -593,8 +595,28 @@ fn gated_in(text: &str) -> impl Fn(ToneProblemKind) -> bool {
 
 static EXCLUSIONS: LazyLock<Regex> = LazyLock::new(|| Regex::new(EXCLUDE).expect("valid exclusions"));
 
-/// Common acronyms that are not shouting.
-const ACRONYMS: &[&str] = &["SKU", "VIP", "APP", "EMS", "USB", "LED", "PDF", "FAQ", "DIY", "SMS", "GPS", "UPS", "DHL", "USPS", "COD", "PIN"];
+/// A return rule stated for one kind of item ("已过期的不能退回", "定制商品不支持退换", "拆封的不予退货"): policy,
+/// not a refusal, when the draft explains around it.
+static POLICY_CONDITIONS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:已经?|未|没有?)?(?:过期|拆封|开封|激活|使用过?|定制|清洗过?|洗涤过?|剪标|剪了吊牌|下水|特价|清仓|赠品|生鲜|贴身|虚拟)了?",
+        r"(?:的|类?商品|类?产品)(?:商品|产品|部分|优惠券|券|积分)?(?:是|就|都|也|一律)?",
+        r"(?:不能|不可以|不支持|不予|无法)(?:给你|给您|为你|为您|帮你|帮您)?(?:退换|退回|退|换)(?:货|款)?[的哦哈]{0,2}",
+    ))
+    .expect("valid policy conditions")
+});
+
+/// Letters, digits and CJK characters: what is said, not how it is punctuated.
+fn content_chars(text: &str) -> usize {
+    text.chars().filter(|c| c.is_alphanumeric()).count()
+}
+
+/// Common acronyms that are not shouting, even next to each other ("SF EMS") or in a long one ("VIP SKU"). Any
+/// capitalised word of 2-4 letters standing alone passes as an abbreviation anyway (CNY, VAT, ZTO, JD).
+const ACRONYMS: &[&str] = &[
+    "SKU", "VIP", "APP", "EMS", "USB", "LED", "PDF", "FAQ", "DIY", "SMS", "GPS", "UPS", "DHL", "USPS", "COD", "PIN",
+    "CNY", "RMB", "USD", "HKD", "EUR", "VAT", "ZTO", "YTO", "STO", "SF", "JD", "ID", "QR", "FEDEX", "TNT", "HK", "EU",
+];
 
 /// A flagged phrase, in character indices.
 #[derive(Debug, Clone, Copy)]
@@ -653,6 +675,16 @@ fn find_problems(draft: &str, norm: &Normalized) -> Vec<Hit> {
         let i = excluded.partition_point(|e| e.1 <= h.start);
         !(i < excluded.len() && excluded[i].0 < h.end)
     });
+    // "未过期的优惠券会退回，已过期的不能退回" states the rule for one kind of item inside an explanation; the same
+    // words as the whole reply refuse the customer.
+    if hits.iter().any(|h| h.kind == K::AbsoluteRefusal) {
+        let conditions: Vec<(usize, usize)> = POLICY_CONDITIONS
+            .find_iter(text)
+            .filter(|m| content_chars(&text[..m.start()]) + content_chars(&text[m.end()..]) >= 10)
+            .map(|m| (norm.char_index(m.start()), norm.char_index(m.end())))
+            .collect();
+        hits.retain(|h| h.kind != K::AbsoluteRefusal || !conditions.iter().any(|&(s, e)| s <= h.start && h.end <= e));
+    }
     // "请耐心等待，明天18:00前给您回复" asks for patience and says until when: not stalling.
     if hits.iter().any(|h| h.kind == K::Stalling) && has_next_step(text) {
         hits.retain(|h| h.kind != K::Stalling);
@@ -722,9 +754,10 @@ fn shouting(draft: &str, norm: &Normalized, hits: &mut Vec<Hit>) {
     if norm.latin_letters <= norm.cjk_chars {
         return;
     }
-    // Runs of capitalised words ("WHY DO YOU") are one problem; words of 3+ letters decide whether it is shouting.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let (mut upper, mut letters, mut strong) = (0usize, 0usize, 0usize);
+    // Runs of capitalised words ("WHY DO YOU") are one problem. A lone short capitalised word is an abbreviation
+    // (CNY, VAT, ZTO, SF); shouting takes several capitalised words in a row, two long ones, or a draft in capitals.
+    let mut runs: Vec<CapsRun> = Vec::new();
+    let (mut upper, mut letters, mut long_words, mut worded) = (0usize, 0usize, 0usize, false);
     let mut current: Option<(usize, usize, bool)> = None;
     let mut word = String::new();
     // Whether the previous word was capitalised and only spaces followed it.
@@ -743,22 +776,45 @@ fn shouting(draft: &str, norm: &Normalized, hits: &mut Vec<Hit>) {
             continue;
         }
         if let Some((s, len, all)) = current.take() {
-            let caps = all && len >= 2 && !ACRONYMS.contains(&word.as_str());
+            let acronym = ACRONYMS.contains(&word.as_str());
+            worded |= len >= 3 && !acronym;
+            let caps = all && len >= 2 && !acronym;
             word.clear();
             if caps {
-                strong += usize::from(len >= 3);
+                long_words += usize::from(len >= 5);
                 match runs.last_mut() {
-                    Some(run) if joinable => run.1 = s + len,
-                    _ => runs.push((s, s + len)),
+                    Some(run) if joinable => {
+                        run.end = s + len;
+                        run.words += 1;
+                        run.letters += len;
+                        run.longest = run.longest.max(len);
+                    }
+                    _ => runs.push(CapsRun { start: s, end: s + len, words: 1, letters: len, longest: len }),
                 }
             }
             joinable = caps;
         }
         joinable &= c == ' ';
     }
-    if strong >= 2 || (strong == 1 && letters >= 6 && upper * 10 >= letters * 8) {
-        hits.extend(runs.into_iter().map(|(start, end)| Hit { start, end, kind: K::Shouting, fix: Fix::Caps }));
-    }
+    // A draft (nearly) all in capitals shouts in every capitalised word; otherwise only the shouting runs count.
+    let all_caps = worded && letters >= 6 && upper * 10 >= letters * 8;
+    let shouts = |r: &CapsRun| {
+        all_caps
+            || r.words >= 3
+            || (r.words == 2 && r.letters >= 7 && r.longest >= 4)
+            || (long_words >= 2 && r.longest >= 5)
+    };
+    let shouted = runs.iter().filter(|r| shouts(r));
+    hits.extend(shouted.map(|r| Hit { start: r.start, end: r.end, kind: K::Shouting, fix: Fix::Caps }));
+}
+
+/// Consecutive capitalised words, in character indices.
+struct CapsRun {
+    start: usize,
+    end: usize,
+    words: usize,
+    letters: usize,
+    longest: usize,
 }
 
 /// Bare one/two-word replies that read as cold whatever their length.
@@ -1416,6 +1472,17 @@ mod tests {
             (Shouting, "已经发货了！！！", "！！！"),
             (Shouting, "WHY DO YOU KEEP ASKING", "WHY DO YOU KEEP ASKING"),
             (Shouting, "PLEASE WAIT, I am checking", "PLEASE WAIT"),
+            (Shouting, "Your order shipped. IT IS ON ITS WAY.", "IT IS ON ITS WAY"),
+            (Shouting, "STOP ASKING, it ships today", "STOP ASKING"),
+            (Shouting, "It will NEVER arrive if you keep CHANGING the address", "NEVER"),
+            (Shouting, "It will NEVER arrive if you keep CHANGING the address", "CHANGING"),
+            (Shouting, "THE PARCEL LEFT TODAY", "THE PARCEL LEFT TODAY"),
+            (Shouting, "I SAID NO.", "SAID NO"),
+            (AbsoluteRefusal, "已过期的不能退", "不能退"),
+            (AbsoluteRefusal, "亲，这个不能退哦", "不能退哦"),
+            (Sarcasm, "Whatever.", "Whatever"),
+            (Sarcasm, "Whatever, I can't help you.", "Whatever"),
+            (Sarcasm, "Whatever you say.", "Whatever"),
             (Stalling, "请耐心等待", "请耐心等待"),
             (Stalling, "請您耐心等待。", "請您耐心等待"),
             (Stalling, "物流高峰，您再等等", "您再等等"),
@@ -1473,6 +1540,15 @@ mod tests {
             "好的亲",
             "Thanks!",
             "Whatever works best for you, just let me know.",
+            "Whatever the result, within 7 days of delivery we can take it back or replace it.",
+            "Whatever happens, I'll keep you posted.",
+            "The refund is 50 CNY, paid back to your original payment method.",
+            "We ship with ZTO, YTO or SF; JD orders go by JD Logistics.",
+            "A VAT special invoice needs your company's tax ID.",
+            "SF Express to Hong Kong costs 25 CNY; EMS takes 5-7 days.",
+            "退款时积分按比例退回账户；未过期的优惠券会退回，已过期的不能退回。",
+            "定制商品不支持七天无理由退货，质量问题可以免费维修或换新。",
+            "这件是定制款，定制商品不支持退换，不过有质量问题我们负责维修或换新。",
             "There is no way to track it yet, but I will call the courier today.",
             "请下载APP查看VIP会员权益",
             "I bought a USB cable for you.",
@@ -1733,9 +1809,12 @@ mod tests {
     }
 
     /// The scripts and FAQ answers agents insert with one click are checked like anything typed: our wording must
-    /// not trip the new kinds ("…有轻微的塑料味是正常的，一般用 3-5 次后会消失" explains, it does not brush off).
+    /// trip no kind at all ("…有轻微的塑料味是正常的，一般用 3-5 次后会消失" explains, it does not brush off; "50 CNY"
+    /// is not shouting; "Whatever the result, …" is not sarcasm; "已过期的不能退回" states a rule).
     #[test]
-    fn curated_scripts_and_answers_are_not_flagged_as_stalling_lecturing_or_brushing_off() {
+    fn curated_scripts_and_answers_are_not_flagged() {
+        // Flags on curated content that are right to stay, as (file name, kind, flagged text, why). None at present.
+        const KNOWN: &[(&str, ToneProblemKind, &str, &str)] = &[];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
         let mut checked = 0;
         for dir in ["scripts", "knowledge/faq"] {
@@ -1745,11 +1824,12 @@ mod tests {
                 // The body after the front matter; in a script with notes for the agent, only the sendable part.
                 let body = text.splitn(3, "+++").nth(2).unwrap_or(&text);
                 let body = body.rsplit("**话术**").next().unwrap_or(body);
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let flagged: Vec<_> = check(body, None)
                     .problems
                     .into_iter()
-                    .filter(|p| matches!(p.kind, ToneProblemKind::Stalling | ToneProblemKind::Lecturing | ToneProblemKind::BrushOff))
                     .map(|p| (p.kind, p.text))
+                    .filter(|(kind, text)| !KNOWN.iter().any(|k| k.0 == name && k.1 == *kind && k.2 == text))
                     .collect();
                 assert!(flagged.is_empty(), "{}: {flagged:?}", path.display());
                 checked += 1;
