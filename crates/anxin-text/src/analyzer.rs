@@ -363,3 +363,24 @@ impl Analyzer {
         crate::tone::check_reply_with_question(draft, context.as_ref(), asked_question)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shopping_emotion_head_counts_only_with_a_shopping_or_complaint_word() {
+        let none = CueCounts::default();
+        let shop_word = CueCounts { shop: 1.0, ..CueCounts::default() };
+        let mut complaint_word = CueCounts::default();
+        complaint_word.complaint[ComplaintType::Logistics.index()] = 1.0;
+        // No word: the general head alone, however sure the domain head is.
+        assert_eq!(shop_emotion_weight(0.99, &none), 0.0);
+        // A word: at least half, more as the domain head is sure.
+        assert_eq!(shop_emotion_weight(0.1, &shop_word), 0.5);
+        assert_eq!(shop_emotion_weight(0.5, &complaint_word), 0.5);
+        let sure = shop_emotion_weight(0.9, &complaint_word);
+        assert!(sure > 0.99 && sure <= 1.0, "{sure}");
+        assert!(shop_emotion_weight(0.7, &shop_word) < sure);
+    }
+}
