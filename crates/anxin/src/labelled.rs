@@ -51,6 +51,71 @@ fn describe(e: &csv::Error) -> String {
     }
 }
 
+/// One of our labels on a text of the public data, referenced by file and text hash (the text itself stays in the
+/// data folder; see `data/labels/README.md`).
+#[derive(Debug, Clone)]
+pub struct LabelledText {
+    /// Line of the label file.
+    pub line: u64,
+    pub text: String,
+    /// The label file's `label` column (an emotion) and `complaint` column (a complaint type).
+    pub emotion: String,
+    pub complaint: String,
+}
+
+/// Reads a label file (`file,text_fnv1a,label,complaint`) and joins every row with its text in `data_dir`.
+/// A missing column, a file outside the data folder, a hash not found there or a malformed row is an error naming the
+/// label file's line.
+pub fn read_references(path: &Path, data_dir: &Path) -> Result<Vec<LabelledText>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    join_references(&bytes, data_dir).with_context(|| format!("in {}", path.display()))
+}
+
+fn join_references(bytes: &[u8], data_dir: &Path) -> Result<Vec<LabelledText>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
+    let headers = reader.headers().context("line 1: the header is not valid UTF-8 CSV")?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h.trim() == name).with_context(|| format!("line 1: the header has no `{name}` column"))
+    };
+    let (file_at, hash_at, label_at, complaint_at) =
+        (column("file")?, column("text_fnv1a")?, column("label")?, column("complaint")?);
+    // Texts of every referenced data file by hash, read once per file.
+    let mut files: std::collections::HashMap<String, std::collections::HashMap<u64, String>> = Default::default();
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            anyhow::anyhow!("line {}: malformed row: {}", e.position().map(|p| p.line()).unwrap_or(0), describe(&e))
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let file = record[file_at].trim();
+        let relative = Path::new(file);
+        if file.is_empty()
+            || !relative.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+            || relative.extension().is_none_or(|e| e != "csv")
+        {
+            bail!("line {line}: `{file}` is not a CSV file inside the data folder");
+        }
+        let hash = u64::from_str_radix(record[hash_at].trim(), 16)
+            .ok()
+            .filter(|_| record[hash_at].trim().len() == 16)
+            .with_context(|| format!("line {line}: `{}` is not a 16-digit hex text hash", &record[hash_at]))?;
+        if !files.contains_key(file) {
+            let rows = read(&data_dir.join(relative), "label").with_context(|| format!("line {line}"))?;
+            let texts = rows.into_iter().map(|r| (anxin_text::features::hash_bytes(r.text.as_bytes()), r.text)).collect();
+            files.insert(file.to_string(), texts);
+        }
+        let text = files[file].get(&hash).with_context(|| format!("line {line}: no text in {file} has hash {hash:016x}"))?;
+        out.push(LabelledText {
+            line,
+            text: text.clone(),
+            emotion: record[label_at].trim().to_string(),
+            complaint: record[complaint_at].trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
 /// Reads only the `text` column of a CSV file (for benchmarks).
 pub fn read_texts(path: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -100,5 +165,29 @@ mod tests {
             }
         }
         assert!(parse(b"", "label").is_err(), "an empty file has no header");
+    }
+
+    #[test]
+    fn references_join_with_the_data_and_hostile_ones_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sentiment")).unwrap();
+        std::fs::write(dir.path().join("sentiment/a.csv"), "label,text\nnegative,太慢了\n").unwrap();
+        let hash = format!("{:016x}", anxin_text::features::hash_bytes("太慢了".as_bytes()));
+        let good = format!("file,text_fnv1a,label,complaint\nsentiment/a.csv,{hash},anger,logistics\n");
+        let rows = join_references(good.as_bytes(), dir.path()).unwrap();
+        assert_eq!((rows[0].text.as_str(), rows[0].emotion.as_str(), rows[0].complaint.as_str()), ("太慢了", "anger", "logistics"));
+        let cases = [
+            ("file,label,complaint\nx,anger,other\n".to_string(), "no `text_fnv1a` column"),
+            (format!("file,text_fnv1a,label,complaint\n../a.csv,{hash},anger,other\n"), "line 2: `../a.csv` is not"),
+            (format!("file,text_fnv1a,label,complaint\n/etc/passwd.csv,{hash},anger,other\n"), "line 2"),
+            (format!("file,text_fnv1a,label,complaint\nsentiment/b.csv,{hash},anger,other\n"), "line 2"),
+            ("file,text_fnv1a,label,complaint\nsentiment/a.csv,xyz,anger,other\n".to_string(), "not a 16-digit hex"),
+            ("file,text_fnv1a,label,complaint\nsentiment/a.csv,0000000000000000,anger,other\n".to_string(), "no text in"),
+            ("file,text_fnv1a,label,complaint\nsentiment/a.csv,1\n".to_string(), "line 2: malformed row"),
+        ];
+        for (input, expected) in cases {
+            let err = join_references(input.as_bytes(), dir.path()).expect_err(expected);
+            assert!(format!("{err:#}").contains(expected), "{err:#} should contain {expected}");
+        }
     }
 }

@@ -66,6 +66,9 @@ enum Command {
         /// Column holding the gold label.
         #[arg(long, default_value = "label")]
         label_column: String,
+        /// A model file written by `anxin train` instead of the one built into this binary.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Train the models from the public data and our written texts; writes models/anxin-text.model.
     Train(train::TrainArgs),
@@ -114,7 +117,7 @@ fn run(cli: Cli) -> Result<()> {
             let analyzer = Analyzer::embedded()?;
             print_json(&analyzer.check_reply(&draft, customer.as_deref()), pretty)
         }
-        Command::Eval { task, data, json, label_column } => eval(task, &data, json, &label_column),
+        Command::Eval { task, data, json, label_column, model } => eval(task, &data, json, &label_column, model.as_deref()),
         Command::Train(args) => train::run(args),
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
@@ -180,8 +183,16 @@ fn analyze(texts: Vec<String>, pretty: bool, conversation: bool) -> Result<()> {
     Ok(())
 }
 
-fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str) -> Result<()> {
-    let analyzer = Analyzer::embedded()?;
+fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, model: Option<&std::path::Path>) -> Result<()> {
+    let loaded;
+    let analyzer = match model {
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            loaded = Analyzer::from_bytes(&bytes).with_context(|| format!("{} is not a usable model", file.display()))?;
+            &loaded
+        }
+        None => Analyzer::embedded()?,
+    };
     let rows = labelled::read(path, label_column)?;
     let (name, labels): (&str, Vec<&str>) = match task {
         Task::Sentiment => ("sentiment", Polarity::ALL.iter().map(|p| p.as_str()).collect()),
