@@ -1,5 +1,6 @@
-//! `anxin train`: assembles the training sets from the public data (`--data-dir`) and our written texts
-//! (`--written-dir`), trains every head, prints dev metrics and writes the model plus a metrics file.
+//! `anxin train`: assembles the training sets from the public data (`--data-dir`), our labels on its reviews
+//! (`--labels-dir`, joined by text hash) and our written texts (`--written-dir`), trains every head, prints dev
+//! metrics and writes the model plus a metrics file.
 //!
 //! Splits are deterministic: files without a dev part lose a hash-selected 10% to a held-out dev slice.
 
