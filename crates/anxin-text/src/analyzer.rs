@@ -392,6 +392,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_clearly_unhappy_message_is_a_complaint_without_a_lexicon_word() {
+        let mut scores = HeadScores {
+            positive: 0.1,
+            emotion: [0.7, 0.05, 0.15, 0.05, 0.05],
+            emotion_general: [0.2; 5],
+            emotion_shop: [0.2; 5],
+            complaint: [0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05],
+            shop: 0.9,
+            counts: CueCounts::default(),
+            exclamations: 1,
+            questions: 0,
+        };
+        let found = complaint(&scores, Emotion::Anger, &[]).expect("angry, clearly negative, head above 0.4");
+        assert_eq!(found.label, ComplaintType::Quality);
+        assert!(complaint(&scores, Emotion::Neutral, &[]).is_none(), "a neutral message needs a word or a sure head");
+        scores.positive = 0.45;
+        assert!(complaint(&scores, Emotion::Anger, &[]).is_none(), "only mildly negative");
+        scores.positive = 0.1;
+        scores.complaint = [0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05];
+        assert!(complaint(&scores, Emotion::Anger, &[]).is_none(), "no type stands out: a rant, not a complaint");
+    }
+
+    #[test]
     fn satisfied_gives_way_when_the_sentiment_is_not_clearly_positive() {
         let mixed = [0.1, 0.0, 0.3, 0.1, 0.5];
         let mut clearly_positive = mixed;

@@ -125,6 +125,15 @@ fn eval_rejects_hostile_files_with_the_line() {
     let missing = anxin(&["eval", "--task", "emotion", "--data", "/nonexistent/file.csv"], None);
     assert!(!missing.status.success());
     assert!(stderr(&missing).contains("cannot read"));
+    // A model file that is missing or not a model is a clear error, not a panic.
+    let data = write_csv(b"label,text\npositive,ok\n");
+    let garbage = write_csv(b"not a model at all");
+    for (model, expected) in [("/nonexistent/m.model", "cannot read"), (garbage.path().to_str().unwrap(), "not a usable model")] {
+        let out = anxin(&["eval", "--task", "sentiment", "--data", data.path().to_str().unwrap(), "--model", model], None);
+        assert!(!out.status.success(), "{model}");
+        assert!(stderr(&out).contains(expected), "stderr {:?} should mention {expected}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+    }
 }
 
 #[test]
