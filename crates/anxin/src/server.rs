@@ -138,11 +138,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             tracing::info!(%bound, "metrics listening");
             println!("metrics on http://{bound}/metrics");
         }
+        let shutdown = shutdown_signal().context("installing the SIGTERM / SIGINT handlers")?;
         let listener = tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         tracing::info!(addr = %listener.local_addr()?, "Anxin listening; open http://{}/", listener.local_addr()?);
         // The line tests and scripts wait for.
         println!("listening on http://{}", listener.local_addr()?);
-        anxin_web::serve(listener, state, shutdown_signal()).await?;
+        anxin_web::serve(listener, state, shutdown).await?;
         tracing::info!("stopped");
         Ok(())
     })
@@ -152,20 +153,17 @@ async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
     let _ = axum::serve(listener, router).await;
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
+/// Installs the SIGTERM / SIGINT handlers now and returns the future that completes on the first of them. Installing
+/// them before the listener is bound matters: a handler installed lazily (on the future's first poll) left a window
+/// after "listening" in which SIGTERM still killed the process outright instead of draining it.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! { _ = term.recv() => {}, _ = interrupt.recv() => {} }
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 #[derive(Args, Debug)]
