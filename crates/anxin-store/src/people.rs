@@ -489,7 +489,7 @@ mod tests {
                     customer_name: None,
                     client_message_id: None,
                     body: MessageBody::parse(text.into(), 1000).unwrap(),
-                    analysis: analyzer.analyze(text),
+                    analysis: analyzer.analyze_customer_message(text),
                 })
                 .await?;
             conversation = posted.conversation.id;

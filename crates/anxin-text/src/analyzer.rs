@@ -43,12 +43,18 @@ pub struct HeadScores {
     pub emotion_general: [f32; 5],
     pub emotion_shop: [f32; 5],
     pub complaint: [f32; 8],
-    /// Probability that the message comes from shopping / delivery service rather than social chat.
+    /// Share of the shopping emotion head: the domain head's probability that the message is about shopping or
+    /// delivery rather than social chat (at least `CUSTOMER_MESSAGE_SHOP_FLOOR` for a known customer message).
     pub shop: f32,
     pub counts: CueCounts,
     pub exclamations: u32,
     pub questions: u32,
 }
+
+/// The least share of the shopping emotion head for a message known to come from a customer to the shop. Inside the
+/// inbox the domain head's doubt is about words, not about where the message comes from; the general head keeps a
+/// fifth so that plain chat lines the shopping head never saw still get a hearing.
+pub const CUSTOMER_MESSAGE_SHOP_FLOOR: f32 = 0.8;
 
 /// The message's emotion: the two heads mixed by the domain head's probability that the message is about shopping
 /// or delivery. A lexicon gate (the shopping head only for messages with a shopping word) served while that head
@@ -129,7 +135,7 @@ impl Analyzer {
         })
     }
 
-    fn head_scores(&self, ex: &Extracted, logits: &[f32]) -> HeadScores {
+    fn head_scores(&self, ex: &Extracted, logits: &[f32], shop_floor: f32) -> HeadScores {
         let mut sentiment = [logits[self.sentiment], logits[self.sentiment + 1]];
         softmax(&mut sentiment);
         let mut general = [0f32; 5];
@@ -140,7 +146,7 @@ impl Analyzer {
         softmax(&mut shop_emotion);
         let mut domain = [logits[self.domain], logits[self.domain + 1]];
         softmax(&mut domain);
-        let shop = domain[1];
+        let shop = domain[1].max(shop_floor);
         let emotion = mix_emotion_heads(&general, &shop_emotion, shop, sentiment[1]);
         let mut complaint = [0f32; 8];
         complaint.copy_from_slice(&logits[self.complaint..self.complaint + 8]);
@@ -160,7 +166,12 @@ impl Analyzer {
 
     /// The raw head probabilities of a message.
     pub fn scores(&self, text: &str) -> HeadScores {
-        self.with_scratch(text, |_, ex, logits| self.head_scores(ex, logits))
+        self.with_scratch(text, |_, ex, logits| self.head_scores(ex, logits, 0.0))
+    }
+
+    /// The raw head probabilities of a message known to be a customer's message to a shop's service.
+    pub fn customer_message_scores(&self, text: &str) -> HeadScores {
+        self.with_scratch(text, |_, ex, logits| self.head_scores(ex, logits, CUSTOMER_MESSAGE_SHOP_FLOOR))
     }
 
     /// Binary sentiment as review data labels it.
@@ -172,15 +183,31 @@ impl Analyzer {
         argmax_label(Emotion::ALL, &self.scores(text).emotion)
     }
 
+    /// The emotion of a message known to be a customer's message to the shop's service.
+    pub fn predict_customer_message_emotion(&self, text: &str) -> Emotion {
+        argmax_label(Emotion::ALL, &self.customer_message_scores(text).emotion)
+    }
+
     /// The most likely complaint type, assuming the text is a complaint.
     pub fn predict_complaint(&self, text: &str) -> ComplaintType {
         argmax_label(ComplaintType::ALL, &self.scores(text).complaint)
     }
 
-    /// Analyses one customer message.
+    /// Analyses one message of unknown origin (a review, a post, a chat line): the domain head decides how much the
+    /// shopping emotion head counts.
     pub fn analyze(&self, text: &str) -> MessageAnalysis {
+        self.analyze_with_floor(text, 0.0)
+    }
+
+    /// Analyses a message a customer wrote to the shop's service (the inbox, the widget, a channel): the shopping
+    /// emotion head counts for at least `CUSTOMER_MESSAGE_SHOP_FLOOR`, however social the words (在吗, 我在上班晚上发你).
+    pub fn analyze_customer_message(&self, text: &str) -> MessageAnalysis {
+        self.analyze_with_floor(text, CUSTOMER_MESSAGE_SHOP_FLOOR)
+    }
+
+    fn analyze_with_floor(&self, text: &str, shop_floor: f32) -> MessageAnalysis {
         self.with_scratch(text, |norm, ex, logits| {
-            let scores = self.head_scores(ex, logits);
+            let scores = self.head_scores(ex, logits, shop_floor);
             let signals = signals::detect(text, norm);
             let pii_spans = pii::detect(text, norm);
             let masked = pii::mask(text, &pii_spans);
@@ -188,7 +215,7 @@ impl Analyzer {
             let intensity = intensity(label, &scores, &signals, norm.char_len());
             let valence = valence(&scores);
             let complaint = complaint(&scores, label, &signals);
-            let explain = self.explain(label, norm, ex);
+            let explain = self.explain(label, scores.shop, norm, ex);
             MessageAnalysis {
                 language: language(norm),
                 emotion: EmotionResult { label, scores: EmotionScores::from_array(scores.emotion), intensity },
@@ -205,7 +232,7 @@ impl Analyzer {
     }
 
     /// The features that pushed the chosen emotion the most, relative to the other emotions.
-    fn explain(&self, label: Emotion, norm: &Normalized, ex: &Extracted) -> Vec<Explanation> {
+    fn explain(&self, label: Emotion, shop: f32, norm: &Normalized, ex: &Extracted) -> Vec<Explanation> {
         let value = 1.0 / (ex.features.len().max(1) as f32).sqrt();
         // Cap the work on very long input: the first features are as explanatory as any.
         let mut contributions: Vec<(f32, usize)> = ex
@@ -214,15 +241,15 @@ impl Analyzer {
             .take(4096)
             .enumerate()
             .map(|(i, f)| {
-                let mut mean = 0.0;
                 let mut mix = [0f32; 2];
                 for (k, offset) in [self.emotion, self.emotion_shop].into_iter().enumerate() {
                     let chosen = self.model.weight(f.bucket, offset + label.index());
                     let avg: f32 = (0..5).map(|j| self.model.weight(f.bucket, offset + j)).sum::<f32>() / 5.0;
                     mix[k] = chosen - avg;
                 }
-                mean += (mix[0] + mix[1]) / 2.0;
-                (mean * value, i)
+                // Weighted as the heads were mixed for this message.
+                let pushed = (1.0 - shop) * mix[0] + shop * mix[1];
+                (pushed * value, i)
             })
             .filter(|(w, _)| *w > 0.0)
             .collect();

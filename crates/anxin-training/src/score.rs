@@ -208,7 +208,7 @@ pub fn assess(analyzer: &Analyzer, reply: &str, context: &ReplyContext<'_>) -> A
 
 /// The strategy card the workspace would show for this customer (irrational on insults or piled-up threats).
 fn strategy(analyzer: &Analyzer, context: &ReplyContext<'_>) -> Strategy {
-    let analysis = analyzer.analyze(context.customer_line);
+    let analysis = analyzer.analyze_customer_message(context.customer_line);
     let mut signals: Vec<String> = analysis.signals.iter().map(|s| s.kind.as_str().to_owned()).collect();
     // Threats made earlier in the conversation count as seen, as in the workspace.
     for kind in ["regulator", "platform_complaint", "media", "legal"].iter().take(context.threats as usize) {

@@ -183,7 +183,7 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
                             contact: contact.clone(),
                             customer_name: None,
                             client_message_id: Some(ClientMessageId::parse(&format!("demo-{n}-{i}"))?),
-                            analysis: analyzer.analyze(body.as_str()),
+                            analysis: analyzer.analyze_customer_message(body.as_str()),
                             body,
                         })
                         .await?;
@@ -332,7 +332,7 @@ pub async fn simulate(store: Store, analyzer: &'static anxin_text::Analyzer, org
                     contact: contact.clone(),
                     customer_name: Some(script.customer_name.clone()),
                     client_message_id: Some(ClientMessageId::parse(&format!("sim-{round}-{i}"))?),
-                    analysis: analyzer.analyze(body.as_str()),
+                    analysis: analyzer.analyze_customer_message(body.as_str()),
                     body,
                 };
                 if let Err(e) = store.post_inbound(message).await {

@@ -172,7 +172,7 @@ pub async fn post_visitor_message(state: &AppState, channel: &Channel, claims: &
     state.limits.visitor_messages.take(&claims.visitor)?;
     let text = message_body(body.text, state.config.max_message_bytes)?;
     let client_id = ClientMessageId::parse(&body.client_message_id)?;
-    let analysis = state.analyzer.analyze(text.as_str());
+    let analysis = state.analyzer.analyze_customer_message(text.as_str());
     let posted = state
         .store
         .post_inbound(InboundMessage {

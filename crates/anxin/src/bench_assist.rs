@@ -118,7 +118,7 @@ async fn bench(args: &AssistArgs, backend: Backend) -> Result<()> {
                 customer_name: None,
                 client_message_id: None,
                 body: MessageBody::parse(question.clone(), 65_536)?,
-                analysis: analyzer.analyze(question),
+                analysis: analyzer.analyze_customer_message(question),
             })
             .await?;
         conversations.push(posted.conversation.id);

@@ -94,7 +94,7 @@ async fn bench(args: &SlaArgs, backend: Backend) -> Result<()> {
             customer_name: None,
             client_message_id: None,
             body: MessageBody::parse(text.into(), 65_536).unwrap(),
-            analysis: analyzer.analyze(text),
+            analysis: analyzer.analyze_customer_message(text),
         };
         conversation_ids.push(store.post_inbound(message).await?.conversation.id);
     }

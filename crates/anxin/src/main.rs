@@ -43,6 +43,10 @@ enum Command {
         /// Treat the messages as one conversation and print its trajectory and complaint risk after them.
         #[arg(long)]
         conversation: bool,
+        /// Read each message as a customer's message to the shop's service, as the inbox does (the shopping emotion
+        /// head then counts for at least 80%); without it the text's words decide (reviews, posts, any chat).
+        #[arg(long)]
+        inbox: bool,
     },
     /// Check the tone of an agent's draft reply before it is sent.
     CheckReply {
@@ -69,6 +73,9 @@ enum Command {
         /// A model file written by `anxin train` instead of the one built into this binary.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Read each text as a customer's message to the shop's service, as the inbox does (see `analyze --inbox`).
+        #[arg(long)]
+        inbox: bool,
     },
     /// Train the models from the public data and our written texts; writes models/anxin-text.model.
     Train(train::TrainArgs),
@@ -112,12 +119,12 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Analyze { text, pretty, conversation } => analyze(text, pretty, conversation),
+        Command::Analyze { text, pretty, conversation, inbox } => analyze(text, pretty, conversation, inbox),
         Command::CheckReply { draft, customer, pretty } => {
             let analyzer = Analyzer::embedded()?;
             print_json(&analyzer.check_reply(&draft, customer.as_deref()), pretty)
         }
-        Command::Eval { task, data, json, label_column, model } => eval(task, &data, json, &label_column, model.as_deref()),
+        Command::Eval { task, data, json, label_column, model, inbox } => eval(task, &data, json, &label_column, model.as_deref(), inbox),
         Command::Train(args) => train::run(args),
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
@@ -138,11 +145,11 @@ fn print_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<()> {
     Ok(())
 }
 
-fn analyze(texts: Vec<String>, pretty: bool, conversation: bool) -> Result<()> {
+fn analyze(texts: Vec<String>, pretty: bool, conversation: bool, inbox: bool) -> Result<()> {
     let analyzer = Analyzer::embedded()?;
     let mut analyses = Vec::new();
     let mut handle = |text: &str| -> Result<()> {
-        let analysis = analyzer.analyze(text);
+        let analysis = if inbox { analyzer.analyze_customer_message(text) } else { analyzer.analyze(text) };
         print_json(&analysis, pretty)?;
         if conversation {
             analyses.push(analysis);
@@ -183,7 +190,7 @@ fn analyze(texts: Vec<String>, pretty: bool, conversation: bool) -> Result<()> {
     Ok(())
 }
 
-fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, model: Option<&std::path::Path>) -> Result<()> {
+fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, model: Option<&std::path::Path>, inbox: bool) -> Result<()> {
     let loaded;
     let analyzer = match model {
         Some(file) => {
@@ -212,6 +219,7 @@ fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, mode
         };
         let predicted = match task {
             Task::Sentiment => analyzer.predict_sentiment(&row.text).index(),
+            Task::Emotion if inbox => analyzer.predict_customer_message_emotion(&row.text).index(),
             Task::Emotion => analyzer.predict_emotion(&row.text).index(),
             Task::Complaint => analyzer.predict_complaint(&row.text).index(),
         };

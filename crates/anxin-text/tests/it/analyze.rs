@@ -29,6 +29,22 @@ fn clear_emotions_in_simplified_traditional_and_english() {
 }
 
 #[test]
+fn everyday_chat_lines_in_the_inbox_are_calm_and_not_complaints() {
+    // Without the inbox context these lines read like social chat (the domain head gives 在吗 5% shopping), and the
+    // general head, trained on Weibo and TV dialogue, heard worry or anger in them.
+    for text in ["在吗", "我现在在上班，晚上回去拍了发你", "好的，收到", "亲，这款有黑色的吗", "ok, let me check and get back to you"] {
+        let a = analyzer().analyze_customer_message(text);
+        assert_eq!(a.emotion.label, Emotion::Neutral, "{text}: {:?}", a.emotion.scores);
+        assert!(a.complaint.is_none(), "{text}: {:?}", a.complaint);
+    }
+    // The context lifts the shopping head; it does not overrule a clear feeling.
+    let angry = analyzer().analyze_customer_message("你们这是什么垃圾服务，骗子！我要投诉！");
+    assert_eq!(angry.emotion.label, Emotion::Anger);
+    let thanks = analyzer().analyze_customer_message("谢谢亲，问题解决了");
+    assert_eq!(thanks.emotion.label, Emotion::Satisfied);
+}
+
+#[test]
 fn intensity_orders_strong_above_mild() {
     let strong = analyzer().analyze("真的太过分了！！！");
     let mild = analyzer().analyze("有点失望");

@@ -36,6 +36,17 @@ proptest! {
         }
         // Deterministic: the same text always gives the same analysis.
         prop_assert_eq!(&a, &analyzer().analyze(&text));
+        // Read as a customer's message, only the emotion and what derives from it (valence, intensity, complaint) may
+        // differ, and the emotion is still a distribution.
+        let inbox = analyzer().analyze_customer_message(&text);
+        let sum: f32 = inbox.emotion.scores.to_array().iter().sum();
+        prop_assert!((sum - 1.0).abs() < 1e-4);
+        prop_assert!((0.0..=1.0).contains(&inbox.emotion.intensity));
+        prop_assert!((-1.0..=1.0).contains(&inbox.sentiment.valence));
+        prop_assert_eq!(inbox.sentiment.label, a.sentiment.label);
+        prop_assert_eq!(&inbox.pii, &a.pii);
+        prop_assert_eq!(&inbox.signals, &a.signals);
+        prop_assert_eq!(&inbox, &analyzer().analyze_customer_message(&text));
     }
 }
 

@@ -52,7 +52,7 @@ async fn inbound(State(state): State<AppState>, staff: Staff, ApiJson(body): Api
     let name = body.customer.name.as_deref().map(|n| Name::parse("customer.name", n)).transpose()?.map(Name::into_string);
     let text = message_body(body.text, state.config.max_message_bytes)?;
     let client_id = ClientMessageId::parse(&body.client_message_id)?;
-    let analysis = state.analyzer.analyze(text.as_str());
+    let analysis = state.analyzer.analyze_customer_message(text.as_str());
     let kind = if channel.kind == ChannelKind::Email { ContactKind::Email } else { ContactKind::External };
     let posted = state
         .store

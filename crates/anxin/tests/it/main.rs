@@ -79,6 +79,23 @@ fn analyze_pretty_and_conversation() {
 }
 
 #[test]
+fn analyze_and_eval_read_inbox_messages_with_the_shop_context() {
+    // 在吗 alone reads like social chat; in the inbox it is a calm opener, not a worried complaint.
+    let plain = json_lines(&anxin(&["analyze", "--inbox", "在吗"], None));
+    assert_eq!(plain[0]["emotion"]["label"], "neutral", "{}", plain[0]);
+    assert!(plain[0]["complaint"].is_null());
+    let csv = write_csv("label,text
+neutral,在吗
+neutral,我现在在上班，晚上回去拍了发你
+anger,骗子！退钱！
+".as_bytes());
+    let out = anxin(&["eval", "--task", "emotion", "--inbox", "--data", csv.path().to_str().unwrap(), "--json"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["accuracy"].as_f64(), Some(1.0), "{v}");
+}
+
+#[test]
 fn eval_reports_metrics_as_json() {
     let csv = write_csv("label,text,source_label\npositive,很好用，推荐,x\nnegative,太差了，垃圾,y\npositive,\"满意,谢谢\",z\n".as_bytes());
     let path = csv.path().to_str().unwrap();
