@@ -62,13 +62,13 @@ const ANGER: &str = "气死 气死我了 生气 愤怒 气愤 火大 恼火 太�
 敷衍 踢皮球 推卸 凭什么 岂有此理 受够了 忍无可忍 给个说法 讨个说法 怎么回事 强烈要求 可恶 该死 差劲 太差劲 \
 霸王条款 耍流氓 流氓 不负责任 糊弄 太坑 破东西 狗屁 火冒三丈 气炸 愤慨 离谱 太离谱 简直了 什么态度 说话注意 \
 还有脸 投诉你们 去投诉 必须投诉 要投诉 一定投诉 举报 差评 12315 曝光 起诉 律师 骗钱 还钱 退钱 赔钱 滚蛋 \
-去你的 尼玛 我靠 卧槽 tmd 艹 怒 混账 太气人 气人 烦死 烦死了 真tm 特么 没素质 找骂 欠骂 这什么服务 什么服务 \
+去你的 尼玛 我靠 卧槽 tmd 艹 怒 混账 装死 装聋作哑 爱答不理 爱理不理 太气人 气人 烦死 烦死了 真tm 特么 没素质 找骂 欠骂 这什么服务 什么服务 \
 angry furious outrageous ridiculous unacceptable scam scammer rip-off ripoff disgusting terrible worst pissed \
 damn wtf fuck shit nonsense rubbish";
 
 const ANXIETY: &str = "着急 很急 急死 急死了 急用 急需 好急 担心 害怕 焦虑 不安 紧张 慌 心慌 怎么办 该怎么办 什么时候 多久 \
 还没到 还没收到 还没发货 怎么还没 到底什么时候 能不能快点 催 催了 赶紧 尽快 快点 等不及 来不及 会不会 万一 \
-在吗 有人吗 人呢 回复一下 拜托 求求 求你 明天就要 今天能到吗 担忧 忐忑 恐慌 恐惧 睡不着 失眠 怕 急 \
+有人吗 人呢 回复一下 拜托 求求 求你 明天就要 今天能到吗 担忧 忐忑 恐慌 恐惧 睡不着 失眠 怕 急 \
 能不能 到哪了 到哪里了 还要多久 啥时候 几时 没动静 没有消息 没消息 物流不动 一直没 是不是丢了 会不会丢 \
 worried anxious urgent asap hurry when will still waiting scared afraid nervous";
 

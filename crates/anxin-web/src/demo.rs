@@ -159,12 +159,17 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
         let customer = store.create_customer(org.id, Name::parse("name", &c.name)?, contacts.clone(), "system:demo".into()).await?;
         customers.push((c.key.clone(), customer.id, contacts));
     }
-    let mut seeded = Vec::new();
-    for (n, conv) in demo.conversations.iter().enumerate() {
+    // Oldest first: a customer's earlier conversation on a channel is resolved before the next one starts, so the
+    // next one opens a conversation of its own instead of continuing the old one (the store continues the customer's
+    // open conversation on that channel, as it should for a live customer).
+    let mut order: Vec<usize> = (0..demo.conversations.len()).collect();
+    order.sort_by_key(|&n| std::cmp::Reverse(demo.conversations[n].started_minutes_ago));
+    let mut seeded = vec![None; demo.conversations.len()];
+    for n in order {
+        let conv = &demo.conversations[n];
         let (_, channel) = channels.iter().find(|(k, _)| *k == conv.channel).ok_or_else(|| err(format!("unknown channel {}", conv.channel)))?;
         let (_, _, contacts) = customers.iter().find(|(k, _, _)| *k == conv.customer).ok_or_else(|| err(format!("unknown customer {}", conv.customer)))?;
-        // Each demo conversation is keyed by its own contact point so several conversations of one customer
-        // on one channel stay apart; the first contact is the customer's own.
+        // The customer's own first contact point (their account on that channel).
         let contact = contacts.first().cloned().unwrap_or((ContactKind::External, format!("demo:{}", conv.customer)));
         let mut conversation_id = None;
         // The demo's clock: conversations started minutes or days ago, messages spaced as written.
@@ -216,9 +221,10 @@ pub async fn seed(store: &Store, analyzer: &anxin_text::Analyzer) -> anyhow::Res
             };
             store.update_conversation(admin, id, patch).await?;
             store.set_message_times(org.id, id, std::mem::take(&mut times)).await?;
-            seeded.push((id, conv.assignee.as_deref().and_then(user)));
+            seeded[n] = Some((id, conv.assignee.as_deref().and_then(user)));
         }
     }
+    let seeded: Vec<_> = seeded.into_iter().flatten().collect();
     seed_tickets(store, org.id, &seeded, &user).await?;
     seed_knowledge(store, org.id).await?;
     Ok(org.id)
