@@ -263,7 +263,7 @@ function markedDraft(text, problems) {
     if (p.span.start < at || p.span.end > chars.length) continue;
     if (p.span.start > at) out.push(document.createTextNode(chars.slice(at, p.span.start).join("")));
     const mark = el("mark", "tone-flag", chars.slice(p.span.start, p.span.end).join(""));
-    mark.title = p.advice ?? p.kind;
+    mark.title = texts.problems?.[p.kind] ?? p.advice ?? p.kind;
     out.push(mark);
     at = p.span.end;
   }
@@ -274,7 +274,7 @@ function markedDraft(text, problems) {
 function showTone(check, text) {
   const list = (id, items) => document.getElementById(id).replaceChildren(...items.map((t) => el("li", "", t)));
   document.getElementById("tone-draft").replaceChildren(...markedDraft(text, check.problems));
-  list("tone-problems", check.problems.map((p) => `「${p.text}」 ${p.advice ?? p.kind}`));
+  list("tone-problems", check.problems.map((p) => `「${p.text}」 ${texts.problems?.[p.kind] ?? p.advice ?? p.kind}`));
   list("tone-missing", (check.missing ?? []).map((m) => texts.missing?.[m] ?? m));
   document.getElementById("tone-suggestion").textContent = check.suggestion ?? "";
   document.getElementById("tone-use").hidden = !check.suggestion;

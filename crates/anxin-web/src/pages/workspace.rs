@@ -556,6 +556,11 @@ async fn inbox_page(
                 "answer": lang.t("tone.missing.answer"),
             },
             "emotion": EMOTIONS.iter().map(|e| (e.to_string(), serde_json::Value::from(lang.t(&format!("emotion.{e}"))))).collect::<serde_json::Map<_, _>>(),
+            // The tone check's advice per problem, in the agent's language (the API's own advice is Simplified Chinese).
+            "problems": anxin_text::tone::ToneProblemKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_string(), serde_json::Value::from(lang.t(&format!("tone.problem.{}", k.as_str())))))
+                .collect::<serde_json::Map<_, _>>(),
             "checking": lang.t("tone.checking"),
             "failed": lang.t("error.action_failed"),
             "too_long": lang.t("error.too_long"),

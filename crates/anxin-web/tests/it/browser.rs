@@ -429,6 +429,16 @@ fn tone_check_offers_a_rewrite_that_is_sent() {
     let last = messages.last().unwrap();
     assert_eq!((last["kind"].as_str(), last["text"].as_str()), (Some("agent"), Some(suggestion.as_str())), "{list}");
     assert!(messages.iter().all(|m| !m["text"].as_str().unwrap().contains("不是跟你说了吗")), "the flagged draft was never sent");
+
+    // An agent working in English reads the advice in English, whatever the language of the draft.
+    let english = Browser::start("en-US");
+    sign_in(&english, &app, "agent");
+    english.goto(&format!("{}/inbox?view=all&c={conversation}", app.base));
+    english.send_keys(&english.wait_for("#draft"), "As I already told you, read it yourself.");
+    english.click(&english.find("#reply button[type=submit]"));
+    english.wait_for_text("#tone-problems li", "explain it once more, patiently");
+    let problems = english.text(&english.find("#tone-problems"));
+    assert!(!problems.contains("耐心"), "no Chinese advice in the English workspace: {problems}");
 }
 
 /// (3) Markup, script, right-to-left overrides and zero-width characters from a customer are text in the widget
