@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use crate::extract::{self, Extracted, FEATURE_FINGERPRINT};
 use crate::lexicon::CueCounts;
-use crate::model::{LinearModel, ModelError, softmax};
+use crate::model::{LinearModel, ModelError, sigmoid, softmax};
 use crate::normalize::{self, Normalized};
 use crate::types::*;
 use crate::{pii, signals};
@@ -97,6 +97,7 @@ impl Analyzer {
         if model.feature_fingerprint != *FEATURE_FINGERPRINT {
             return Err(ModelError::FeatureMismatch { model: model.feature_fingerprint, code: *FEATURE_FINGERPRINT });
         }
+        // Two-class heads take one column (see `model::Head::columns`).
         let offset = |name: &str, classes: usize| -> Result<usize, ModelError> {
             let head = model.head(name).ok_or_else(|| ModelError::Invalid(format!("missing head {name}")))?;
             if head.classes.len() != classes {
@@ -136,23 +137,20 @@ impl Analyzer {
     }
 
     fn head_scores(&self, ex: &Extracted, logits: &[f32], shop_floor: f32) -> HeadScores {
-        let mut sentiment = [logits[self.sentiment], logits[self.sentiment + 1]];
-        softmax(&mut sentiment);
+        let positive = sigmoid(logits[self.sentiment]);
         let mut general = [0f32; 5];
         general.copy_from_slice(&logits[self.emotion..self.emotion + 5]);
         softmax(&mut general);
         let mut shop_emotion = [0f32; 5];
         shop_emotion.copy_from_slice(&logits[self.emotion_shop..self.emotion_shop + 5]);
         softmax(&mut shop_emotion);
-        let mut domain = [logits[self.domain], logits[self.domain + 1]];
-        softmax(&mut domain);
-        let shop = domain[1].max(shop_floor);
-        let emotion = mix_emotion_heads(&general, &shop_emotion, shop, sentiment[1]);
+        let shop = sigmoid(logits[self.domain]).max(shop_floor);
+        let emotion = mix_emotion_heads(&general, &shop_emotion, shop, positive);
         let mut complaint = [0f32; 8];
         complaint.copy_from_slice(&logits[self.complaint..self.complaint + 8]);
         softmax(&mut complaint);
         HeadScores {
-            positive: sentiment[1],
+            positive,
             emotion,
             emotion_general: general,
             emotion_shop: shop_emotion,

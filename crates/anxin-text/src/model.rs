@@ -2,18 +2,32 @@
 //!
 //! Each bucket row holds the weights of every head, so scoring a message costs one memory row per feature for all
 //! heads together. Weights are stored as `i16` with a per-column scale (half the size of `f32`, and the
-//! quantisation error is far below the model's own noise).
+//! quantisation error is far below the model's own noise). A two-class head takes one column: the logit of its
+//! second class against its first (a softmax over two classes only ever depends on that difference).
 
 use std::fmt;
 
-const MAGIC: &[u8; 8] = b"ANXINTM1";
+const MAGIC: &[u8; 8] = b"ANXINTM2";
 
-/// One classification head: a named softmax over `classes`, occupying columns `offset .. offset + classes.len()`.
+/// One classification head: a named softmax over `classes`, occupying columns `offset .. offset + columns()`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Head {
     pub name: String,
     pub classes: Vec<String>,
     pub offset: usize,
+}
+
+impl Head {
+    /// Columns the head occupies: one for a two-class head (the second class's logit against the first's, read
+    /// through a sigmoid), one per class otherwise.
+    pub fn columns(&self) -> usize {
+        columns_for(self.classes.len())
+    }
+}
+
+/// Columns a head with `classes` classes occupies (see [`Head::columns`]).
+pub fn columns_for(classes: usize) -> usize {
+    if classes == 2 { 1 } else { classes }
 }
 
 #[derive(Clone, PartialEq)]
@@ -161,8 +175,8 @@ impl LinearModel {
             let offset = r.u32("head offset")? as usize;
             let n_classes = r.u16("class count")? as usize;
             let classes = (0..n_classes).map(|_| r.string("class name")).collect::<Result<Vec<_>, _>>()?;
-            if offset + n_classes > stride {
-                return Err(ModelError::Invalid(format!("head {name} exceeds the row")));
+            if n_classes < 2 || offset + columns_for(n_classes) > stride {
+                return Err(ModelError::Invalid(format!("head {name} with {n_classes} classes does not fit the row")));
             }
             heads.push(Head { name, classes, offset });
         }
@@ -213,6 +227,11 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The logistic function: a two-class head's probability of its second class.
+pub fn sigmoid(logit: f32) -> f32 {
+    1.0 / (1.0 + (-logit).exp())
+}
+
 /// Numerically stable softmax in place.
 pub fn softmax(logits: &mut [f32]) {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -231,9 +250,12 @@ mod tests {
     use super::*;
 
     fn tiny() -> LinearModel {
-        let heads = vec![Head { name: "h".into(), classes: vec!["a".into(), "b".into()], offset: 0 }];
-        let weights: Vec<f32> = (0..(1 << 8) * 2).map(|i| (i as f32 - 256.0) / 100.0).collect();
-        LinearModel::quantize(8, 42, heads, vec![0.5, -0.5], &weights)
+        let heads = vec![
+            Head { name: "binary".into(), classes: vec!["a".into(), "b".into()], offset: 0 },
+            Head { name: "three".into(), classes: vec!["x".into(), "y".into(), "z".into()], offset: 1 },
+        ];
+        let weights: Vec<f32> = (0..(1 << 8) * 4).map(|i| (i as f32 - 512.0) / 100.0).collect();
+        LinearModel::quantize(8, 42, heads, vec![0.5, -0.5, 0.1, 0.2], &weights)
     }
 
     #[test]
@@ -241,7 +263,9 @@ mod tests {
         let m = tiny();
         let back = LinearModel::from_bytes(&m.to_bytes()).expect("valid bytes");
         assert_eq!(back, m);
-        assert!((m.weight(3, 1) - (7.0 - 256.0) / 100.0).abs() < 1e-3);
+        assert!((m.weight(3, 1) - (13.0 - 512.0) / 100.0).abs() < 1e-3);
+        assert_eq!(m.head("binary").map(Head::columns), Some(1));
+        assert_eq!(m.head("three").map(Head::columns), Some(3));
     }
 
     #[test]
@@ -255,6 +279,22 @@ mod tests {
         let mut extra = good.clone();
         extra.push(0);
         assert!(matches!(LinearModel::from_bytes(&extra), Err(ModelError::Invalid(_))));
+        // A head that claims more columns than the row has, or a single class, is refused.
+        let mut wide = tiny();
+        wide.heads[1].offset = 2;
+        assert!(matches!(LinearModel::from_bytes(&wide.to_bytes()), Err(ModelError::Invalid(_))));
+        let mut single = tiny();
+        single.heads[1].classes.truncate(1);
+        assert!(matches!(LinearModel::from_bytes(&single.to_bytes()), Err(ModelError::Invalid(_))));
+    }
+
+    #[test]
+    fn sigmoid_is_the_two_class_softmax() {
+        for z in [-30.0f32, -2.0, 0.0, 0.7, 30.0] {
+            let mut pair = [0.0, z];
+            softmax(&mut pair);
+            assert!((sigmoid(z) - pair[1]).abs() < 1e-6, "{z}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::analyzer::{HEAD_COMPLAINT, HEAD_DOMAIN, HEAD_EMOTION, HEAD_EMOTION_SHOP, HEAD_SENTIMENT};
 use crate::extract::{self, Extracted, FEATURE_FINGERPRINT};
 use crate::lexicon::CueCounts;
-use crate::model::{Head, LinearModel};
+use crate::model::{Head, LinearModel, columns_for, sigmoid, softmax};
 use crate::normalize::Normalized;
 use crate::types::{ComplaintType, Emotion};
 
@@ -77,7 +77,7 @@ impl Rng {
 /// Trains every head in `data` (which must cover [`head_layout`]) and returns the quantised model.
 pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> LinearModel {
     let layout = head_layout();
-    let stride: usize = layout.iter().map(|(_, c)| c.len()).sum();
+    let stride: usize = layout.iter().map(|(_, c)| columns_for(c.len())).sum();
     let rows = 1usize << config.bits;
     let mut weights = vec![0f32; rows * stride];
     let mut grad_sq = vec![0f32; rows * stride];
@@ -90,6 +90,7 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
     let mut ex = Extracted::default();
     for (name, classes) in layout {
         let k = classes.len();
+        let columns = columns_for(k);
         let head_data = data.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("no training data for head {name}"));
         assert_eq!(head_data.classes, classes, "classes of head {name}");
         // Extract once per example: bucket lists.
@@ -108,16 +109,24 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
             class_weight[*y] += w;
         }
         let total: f32 = class_weight.iter().sum();
-        for j in 0..k {
-            bias[offset + j] = (class_weight[j] / total).ln();
+        if columns == 1 {
+            bias[offset] = (class_weight[1] / class_weight[0]).ln();
+        } else {
+            for j in 0..k {
+                bias[offset + j] = (class_weight[j] / total).ln();
+            }
         }
+        // A one-column head takes the steps a two-column softmax would take on the difference of its columns (the
+        // two move by opposite amounts): twice the step, half the L2 pull. Folding two-class heads into one column
+        // shrank the file without changing what they learn.
+        let (step, l2) = if columns == 1 { (2.0 * config.learning_rate, config.l2 / 2.0) } else { (config.learning_rate, config.l2) };
         let mut rng = Rng(config.seed ^ crate::features::hash_bytes(name.as_bytes()));
         let mut order: Vec<usize> = (0..docs.len()).collect();
-        let mut logits = vec![0f32; k];
-        let mut bias_sq = vec![0f32; k];
+        let mut logits = vec![0f32; columns];
+        let mut bias_sq = vec![0f32; columns];
         let epochs = head_data.epochs.unwrap_or(config.epochs).max(1);
         let total_steps = epochs * docs.len();
-        let mut step = 0;
+        let mut step_count = 0;
         for _epoch in 0..epochs {
             rng.shuffle(&mut order);
             for &d in &order {
@@ -126,47 +135,53 @@ pub fn train(data: &[HeadData], config: TrainConfig, progress: Progress<'_>) -> 
                     continue;
                 }
                 let value = 1.0 / (buckets.len() as f32).sqrt();
-                logits[..k].copy_from_slice(&bias[offset..offset + k]);
+                logits.copy_from_slice(&bias[offset..offset + columns]);
                 for &b in buckets {
-                    let row = &weights[b as usize * stride + offset..][..k];
+                    let row = &weights[b as usize * stride + offset..][..columns];
                     for (logit, weight) in logits.iter_mut().zip(row) {
                         *logit += value * weight;
                     }
                 }
-                crate::model::softmax(&mut logits);
-                for (j, logit) in logits.iter_mut().enumerate().take(k) {
-                    let g = (*logit - if j == *y { 1.0 } else { 0.0 }) * w;
+                // Gradient of the log-loss with respect to each logit, times the sample weight.
+                if columns == 1 {
+                    logits[0] = (sigmoid(logits[0]) - *y as f32) * w;
+                } else {
+                    softmax(&mut logits);
+                    for (j, logit) in logits.iter_mut().enumerate() {
+                        *logit = (*logit - if j == *y { 1.0 } else { 0.0 }) * w;
+                    }
+                }
+                for (j, g) in logits.iter().enumerate() {
                     bias_sq[j] += g * g;
-                    bias[offset + j] -= config.learning_rate * g / (bias_sq[j].sqrt() + 1e-6);
-                    *logit = g;
+                    bias[offset + j] -= step * g / (bias_sq[j].sqrt() + 1e-6);
                 }
                 for &b in buckets {
                     let base = b as usize * stride + offset;
-                    for (j, logit) in logits.iter().enumerate().take(k) {
+                    for (j, logit) in logits.iter().enumerate() {
                         let idx = base + j;
-                        let g = logit * value + config.l2 * weights[idx];
+                        let g = logit * value + l2 * weights[idx];
                         grad_sq[idx] += g * g;
-                        weights[idx] -= config.learning_rate * g / (grad_sq[idx].sqrt() + 1e-6);
+                        weights[idx] -= step * g / (grad_sq[idx].sqrt() + 1e-6);
                     }
                 }
-                step += 1;
-                if step % 8192 == 0 {
-                    progress(name, docs.len() / 2 + step * docs.len() / 2 / total_steps.max(1), docs.len());
+                step_count += 1;
+                if step_count % 8192 == 0 {
+                    progress(name, docs.len() / 2 + step_count * docs.len() / 2 / total_steps.max(1), docs.len());
                 }
             }
             let share = 1.0 / epochs as f32;
             for (a, w) in averaged.chunks_exact_mut(stride).zip(weights.chunks_exact(stride)) {
-                for j in offset..offset + k {
+                for j in offset..offset + columns {
                     a[j] += share * w[j];
                 }
             }
-            for j in offset..offset + k {
+            for j in offset..offset + columns {
                 averaged_bias[j] += share * bias[j];
             }
         }
         progress(name, docs.len(), docs.len());
         heads.push(Head { name: name.to_string(), classes, offset });
-        offset += k;
+        offset += columns;
     }
     drop(weights);
     LinearModel::quantize(config.bits, *FEATURE_FINGERPRINT, heads, averaged_bias, &averaged)
