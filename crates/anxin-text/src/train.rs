@@ -2,7 +2,7 @@
 //! shuffling — the same data and seed always give the same model), plus the weak-labelling rules that turn review
 //! texts into silver e-commerce emotion and complaint-type examples.
 
-use crate::analyzer::{HEAD_COMPLAINT, HEAD_DOMAIN, HEAD_EMOTION, HEAD_EMOTION_SHOP, HEAD_SENTIMENT};
+use crate::analyzer::{HEAD_COMPLAINT, HEAD_DOMAIN, HEAD_EMOTION, HEAD_EMOTION_SHOP, HEAD_IS_COMPLAINT, HEAD_SENTIMENT};
 use crate::extract::{self, Extracted, FEATURE_FINGERPRINT};
 use crate::lexicon::CueCounts;
 use crate::model::{Head, LinearModel, columns_for, sigmoid, softmax};
@@ -52,6 +52,7 @@ pub fn head_layout() -> Vec<(&'static str, Vec<String>)> {
         (HEAD_EMOTION_SHOP, emotions),
         (HEAD_COMPLAINT, ComplaintType::ALL.iter().map(|c| c.as_str().to_string()).collect()),
         (HEAD_DOMAIN, vec!["social".into(), "shop".into()]),
+        (HEAD_IS_COMPLAINT, vec!["no".into(), "yes".into()]),
     ]
 }
 

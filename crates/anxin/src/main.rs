@@ -47,6 +47,9 @@ enum Command {
         /// head then counts for at least 80%); without it the text's words decide (reviews, posts, any chat).
         #[arg(long)]
         inbox: bool,
+        /// A model file written by `anxin train` instead of the one built into this binary.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Check the tone of an agent's draft reply before it is sent.
     CheckReply {
@@ -108,6 +111,9 @@ enum Task {
     Sentiment,
     Emotion,
     Complaint,
+    /// Whether the analysis finds a complaint at all: gold `none` (or `no`) is not a complaint, any complaint type
+    /// (or `yes`) is one. Use with `--label-column complaint` on our written files.
+    IsComplaint,
 }
 
 fn main() {
@@ -119,7 +125,9 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Analyze { text, pretty, conversation, inbox } => analyze(text, pretty, conversation, inbox),
+        Command::Analyze { text, pretty, conversation, inbox, model } => {
+            analyze(text, pretty, conversation, inbox, model.as_deref())
+        }
         Command::CheckReply { draft, customer, pretty } => {
             let analyzer = Analyzer::embedded()?;
             print_json(&analyzer.check_reply(&draft, customer.as_deref()), pretty)
@@ -145,8 +153,21 @@ fn print_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<()> {
     Ok(())
 }
 
-fn analyze(texts: Vec<String>, pretty: bool, conversation: bool, inbox: bool) -> Result<()> {
-    let analyzer = Analyzer::embedded()?;
+/// The analyser of a model file, or the one built into this binary.
+fn load_analyzer(model: Option<&std::path::Path>) -> Result<&'static Analyzer> {
+    match model {
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let analyzer = Analyzer::from_bytes(&bytes).with_context(|| format!("{} is not a usable model", file.display()))?;
+            // One model per command run: it lives as long as the process, like the embedded one.
+            Ok(Box::leak(Box::new(analyzer)))
+        }
+        None => Ok(Analyzer::embedded()?),
+    }
+}
+
+fn analyze(texts: Vec<String>, pretty: bool, conversation: bool, inbox: bool, model: Option<&std::path::Path>) -> Result<()> {
+    let analyzer = load_analyzer(model)?;
     let mut analyses = Vec::new();
     let mut handle = |text: &str| -> Result<()> {
         let analysis = if inbox { analyzer.analyze_customer_message(text) } else { analyzer.analyze(text) };
@@ -191,30 +212,31 @@ fn analyze(texts: Vec<String>, pretty: bool, conversation: bool, inbox: bool) ->
 }
 
 fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, model: Option<&std::path::Path>, inbox: bool) -> Result<()> {
-    let loaded;
-    let analyzer = match model {
-        Some(file) => {
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            loaded = Analyzer::from_bytes(&bytes).with_context(|| format!("{} is not a usable model", file.display()))?;
-            &loaded
-        }
-        None => Analyzer::embedded()?,
-    };
+    let analyzer = load_analyzer(model)?;
     let rows = labelled::read(path, label_column)?;
     let (name, labels): (&str, Vec<&str>) = match task {
         Task::Sentiment => ("sentiment", Polarity::ALL.iter().map(|p| p.as_str()).collect()),
         Task::Emotion => ("emotion", Emotion::ALL.iter().map(|p| p.as_str()).collect()),
         Task::Complaint => ("complaint", ComplaintType::ALL.iter().map(|p| p.as_str()).collect()),
+        Task::IsComplaint => ("is_complaint", vec!["no", "yes"]),
     };
     let mut pairs = Vec::with_capacity(rows.len());
     for row in &rows {
-        let Some(gold) = labels.iter().position(|l| *l == row.label) else {
+        let gold = match task {
+            Task::IsComplaint if row.label == "none" => Some(0),
+            Task::IsComplaint if ComplaintType::ALL.iter().any(|c| c.as_str() == row.label) => Some(1),
+            _ => labels.iter().position(|l| *l == row.label),
+        };
+        let Some(gold) = gold else {
             bail!(
                 "{}: line {}: unknown {name} label `{}` (expected one of: {})",
                 path.display(),
                 row.line,
                 row.label,
-                labels.join(", ")
+                match task {
+                    Task::IsComplaint => "none, no, yes or a complaint type".to_string(),
+                    _ => labels.join(", "),
+                }
             );
         };
         let predicted = match task {
@@ -222,6 +244,10 @@ fn eval(task: Task, path: &std::path::Path, json: bool, label_column: &str, mode
             Task::Emotion if inbox => analyzer.predict_customer_message_emotion(&row.text).index(),
             Task::Emotion => analyzer.predict_emotion(&row.text).index(),
             Task::Complaint => analyzer.predict_complaint(&row.text).index(),
+            Task::IsComplaint => {
+                let analysis = if inbox { analyzer.analyze_customer_message(&row.text) } else { analyzer.analyze(&row.text) };
+                usize::from(analysis.complaint.is_some())
+            }
         };
         pairs.push((gold, predicted));
     }

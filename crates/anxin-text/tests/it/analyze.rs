@@ -98,6 +98,27 @@ fn sarcasm_we_can_catch_is_not_satisfied() {
 }
 
 #[test]
+fn a_question_that_names_a_topic_is_not_a_complaint_but_a_calm_report_of_a_problem_is() {
+    // The boundary the is-complaint head learned from our written lines: nothing has gone wrong yet in the first
+    // group, something has in the second, however calmly it is said.
+    for text in ["请问支持七天无理由退货吗", "开发票的话要填哪些信息", "这款耳机一般从哪里发货呀", "如果不合适可以换大一码吗", "Do you ship to Canada?", "发货了吗"] {
+        let a = analyzer().analyze_customer_message(text);
+        assert!(a.complaint.is_none(), "{text}: {:?}", a.complaint);
+    }
+    let cases = [
+        ("买回来三天，吹风机就没热风了", ComplaintType::Quality),
+        ("订单显示签收了，可我根本没收到", ComplaintType::Logistics),
+        ("说好今天退款到账，现在还是没到", ComplaintType::RefundReturn),
+        ("The zipper broke the first time I used it", ComplaintType::Quality),
+        ("优惠券没抵扣，多付了20块", ComplaintType::Payment),
+    ];
+    for (text, expected) in cases {
+        let a = analyzer().analyze_customer_message(text);
+        assert_eq!(a.complaint.map(|c| c.label), Some(expected), "{text}");
+    }
+}
+
+#[test]
 fn complaint_types_for_typical_complaints() {
     let cases = [
         ("快递一个星期了还没到，物流信息也不更新", ComplaintType::Logistics),

@@ -96,6 +96,40 @@ anger,骗子！退钱！
 }
 
 #[test]
+fn eval_is_complaint_reads_none_and_complaint_types() {
+    let csv = write_csv("label,complaint,text
+neutral,none,请问支持七天无理由退货吗
+neutral,none,发货了吗
+anger,quality,用了两天就坏了，开不了机，什么质量
+anxiety,refund_return,说好今天退款到账，现在还是没到
+".as_bytes());
+    let path = csv.path().to_str().unwrap();
+    let out = anxin(&["eval", "--task", "is-complaint", "--label-column", "complaint", "--inbox", "--data", path, "--json"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["task"], "is_complaint");
+    assert_eq!(v["n"], 4);
+    assert_eq!(v["accuracy"].as_f64(), Some(1.0), "{v}");
+    // An emotion where a complaint label belongs is named with its line.
+    let wrong = anxin(&["eval", "--task", "is-complaint", "--data", path], None);
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("line 2") && stderr(&wrong).contains("none, no, yes"), "{}", stderr(&wrong));
+}
+
+#[test]
+fn analyze_reads_a_model_file_when_given_one() {
+    let garbage = write_csv(b"not a model at all");
+    let out = anxin(&["analyze", "--model", garbage.path().to_str().unwrap(), "hello"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a usable model"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/anxin-text.model");
+    let from_file = json_lines(&anxin(&["analyze", "--model", shipped, "太差了，垃圾"], None));
+    let built_in = json_lines(&anxin(&["analyze", "太差了，垃圾"], None));
+    assert_eq!(from_file, built_in, "the committed model file is the one built in");
+}
+
+#[test]
 fn eval_reports_metrics_as_json() {
     let csv = write_csv("label,text,source_label\npositive,很好用，推荐,x\nnegative,太差了，垃圾,y\npositive,\"满意,谢谢\",z\n".as_bytes());
     let path = csv.path().to_str().unwrap();
