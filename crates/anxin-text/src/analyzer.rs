@@ -239,6 +239,19 @@ impl Analyzer {
     /// The features that pushed the chosen emotion the most, relative to the other emotions.
     fn explain(&self, label: Emotion, shop: f32, norm: &Normalized, ex: &Extracted) -> Vec<Explanation> {
         let value = 1.0 / (ex.features.len().max(1) as f32).sqrt();
+        // A feature's push is how far it lifts the chosen emotion above the average emotion of each head, the heads
+        // weighted as they were mixed for this message: one dot product of its quantised weights with these.
+        let coefficients = |offset: usize, share: f32| -> [f32; 5] {
+            std::array::from_fn(|j| {
+                let chosen = if j == label.index() { 1.0 } else { 0.0 };
+                (chosen - 0.2) * self.model.scale[offset + j] * share * value
+            })
+        };
+        let general = coefficients(self.emotion, 1.0 - shop);
+        let shopping = coefficients(self.emotion_shop, shop);
+        let push = |row: &[i16], offset: usize, c: &[f32; 5]| -> f32 {
+            row[offset..offset + 5].iter().zip(c).map(|(w, c)| *w as f32 * c).sum()
+        };
         // Cap the work on very long input: the first features are as explanatory as any.
         let mut contributions: Vec<(f32, usize)> = ex
             .features
@@ -246,25 +259,19 @@ impl Analyzer {
             .take(4096)
             .enumerate()
             .map(|(i, f)| {
-                let mut mix = [0f32; 2];
-                for (k, offset) in [self.emotion, self.emotion_shop].into_iter().enumerate() {
-                    let chosen = self.model.weight(f.bucket, offset + label.index());
-                    let avg: f32 = (0..5).map(|j| self.model.weight(f.bucket, offset + j)).sum::<f32>() / 5.0;
-                    mix[k] = chosen - avg;
-                }
-                // Weighted as the heads were mixed for this message.
-                let pushed = (1.0 - shop) * mix[0] + shop * mix[1];
-                (pushed * value, i)
+                let row = self.model.row(f.bucket);
+                (push(row, self.emotion, &general) + push(row, self.emotion_shop, &shopping), i)
             })
             .filter(|(w, _)| *w > 0.0)
             .collect();
-        contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
+        contributions.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut out: Vec<Explanation> = Vec::with_capacity(EXPLAIN_TOP);
         for (weight, i) in contributions {
             let feature = extract::describe(&ex.features[i], ex, norm);
             if feature.trim().is_empty() {
                 continue;
             }
+            // The same words can arrive as several features (an n-gram and a lexicon cue): they add up.
             let full = out.len() >= EXPLAIN_TOP;
             match out.iter_mut().find(|e| e.feature == feature) {
                 Some(existing) => existing.weight += weight,

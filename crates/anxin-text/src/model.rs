@@ -8,6 +8,8 @@
 use std::fmt;
 
 const MAGIC: &[u8; 8] = b"ANXINTM2";
+/// The most columns a model may have (all heads together).
+pub const MAX_STRIDE: usize = 256;
 
 /// One classification head: a named softmax over `classes`, occupying columns `offset .. offset + columns()`.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +85,7 @@ impl LinearModel {
     /// Builds a quantised model from trained `f32` weights (bucket-major, `stride` columns per bucket).
     pub fn quantize(bits: u32, feature_fingerprint: u64, heads: Vec<Head>, bias: Vec<f32>, weights: &[f32]) -> Self {
         let stride = bias.len();
+        assert!((1..=MAX_STRIDE).contains(&stride), "{stride} columns");
         assert_eq!(weights.len(), (1usize << bits) * stride);
         let mut max_abs = vec![0f32; stride];
         for row in weights.chunks_exact(stride) {
@@ -106,12 +109,30 @@ impl LinearModel {
     /// the same value, so it is applied once in [`Self::finish`].
     #[inline]
     pub fn accumulate(&self, buckets: impl Iterator<Item = u32>, acc: &mut [i64]) {
+        // Partial sums in i32 vectorise (i16 → i32 widening adds); 2^15 rows of |w| ≤ 32767 cannot overflow one,
+        // and very long input flushes into the i64 totals block by block.
+        const BLOCK: usize = 1 << 15;
+        let mut partial = [0i32; MAX_STRIDE];
+        let partial = &mut partial[..self.stride];
+        let mut flush = |partial: &mut [i32]| {
+            for (a, p) in acc.iter_mut().zip(partial.iter_mut()) {
+                *a += i64::from(*p);
+                *p = 0;
+            }
+        };
+        let mut in_block = 0;
         for b in buckets {
             let row = &self.weights[b as usize * self.stride..][..self.stride];
-            for (a, w) in acc.iter_mut().zip(row) {
-                *a += *w as i64;
+            for (p, w) in partial.iter_mut().zip(row) {
+                *p += i32::from(*w);
+            }
+            in_block += 1;
+            if in_block == BLOCK {
+                flush(partial);
+                in_block = 0;
             }
         }
+        flush(partial);
     }
 
     /// Converts integer sums into logits: `bias + scale × value × sum`.
@@ -119,6 +140,12 @@ impl LinearModel {
         for j in 0..self.stride {
             logits[j] = self.bias[j] + self.scale[j] * value * acc[j] as f32;
         }
+    }
+
+    /// The quantised weights of one bucket, every column (multiply by [`Self::scale`] per column).
+    #[inline]
+    pub fn row(&self, bucket: u32) -> &[i16] {
+        &self.weights[bucket as usize * self.stride..][..self.stride]
     }
 
     /// The dequantised weight of one bucket and column (for explanations).
@@ -166,7 +193,7 @@ impl LinearModel {
         let feature_fingerprint = r.u64("fingerprint")?;
         let stride = r.u32("stride")? as usize;
         let n_heads = r.u32("head count")? as usize;
-        if stride == 0 || stride > 256 || n_heads > 16 {
+        if stride == 0 || stride > MAX_STRIDE || n_heads > 16 {
             return Err(ModelError::Invalid(format!("{n_heads} heads over {stride} columns")));
         }
         let mut heads = Vec::with_capacity(n_heads);
@@ -286,6 +313,23 @@ mod tests {
         let mut single = tiny();
         single.heads[1].classes.truncate(1);
         assert!(matches!(LinearModel::from_bytes(&single.to_bytes()), Err(ModelError::Invalid(_))));
+    }
+
+    #[test]
+    fn accumulate_matches_a_plain_sum_beyond_one_block() {
+        let m = tiny();
+        // 100,000 features (four i32 blocks), most on the row holding the largest weights (about 32,500).
+        let buckets: Vec<u32> = (0..100_000u32).map(|i| if i % 10 == 0 { 7 } else { 255 }).collect();
+        let mut acc = vec![0i64; m.stride];
+        m.accumulate(buckets.iter().copied(), &mut acc);
+        let mut expected = vec![0i64; m.stride];
+        for b in &buckets {
+            for (e, w) in expected.iter_mut().zip(m.row(*b)) {
+                *e += i64::from(*w);
+            }
+        }
+        assert_eq!(acc, expected);
+        assert!(acc.iter().any(|a| a.abs() > i64::from(i32::MAX)), "the sums leave the i32 range: {acc:?}");
     }
 
     #[test]
