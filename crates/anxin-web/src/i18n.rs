@@ -632,4 +632,14 @@ mod tests {
         assert_eq!(Lang::ZhHant.t("login.title"), "登入");
         assert_eq!(Lang::ZhHans.t("no.such.key"), "?");
     }
+
+    #[test]
+    fn tone_advice_in_simplified_chinese_is_the_engines_own() {
+        // The API returns the engine's advice; the workspace shows these texts: the Simplified column must not drift.
+        for kind in anxin_text::tone::ToneProblemKind::ALL {
+            let key = format!("tone.problem.{}", kind.as_str());
+            assert_eq!(Lang::ZhHans.t(&key), kind.advice(), "{key}");
+            assert_ne!(Lang::En.t(&key), "?", "{key}");
+        }
+    }
 }
