@@ -353,8 +353,8 @@ fn complaint(scores: &HeadScores, label: Emotion, signals: &[Signal]) -> Option<
     let cue_total: f32 = scores.counts.complaint.iter().sum();
     let threat = signals.iter().any(|s| s.kind.is_escalation_threat());
     let top = scores.complaint.iter().copied().fold(0.0, f32::max);
-    // A clearly negative message in an unhappy emotion is a complaint even without a lexicon word (产品性能太差,
-    // 待机时间短.烂货!); a neutral or mildly negative one needs a complainable word, a threat or a confident head.
+    // The rule: a clearly negative message in an unhappy emotion even without a lexicon word (产品性能太差,
+    // 待机时间短.烂货!); a mildly negative one with a complainable word or a confident type head.
     let unhappy = label.is_negative() && scores.positive < 0.35 && top > 0.4;
     let rule = negative && (cue_total > 0.0 || top > 0.6 || unhappy);
     if label == Emotion::Satisfied && scores.positive > 0.7 && !threat {
