@@ -452,6 +452,13 @@ mod tests {
         assert_eq!(found.label, ComplaintType::Quality);
         assert!(complaint(&scores, Emotion::Neutral, &[]).is_none(), "a calm message needs the head's own conviction");
         assert!(complaint(&scores, Emotion::Anxiety, &[]).is_none(), "a worried question is not lowered either");
+        scores.positive = 0.45;
+        assert!(complaint(&scores, Emotion::Anger, &[]).is_none(), "only mildly negative");
+        scores.positive = 0.1;
+        let typed = scores.complaint;
+        scores.complaint = [0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05];
+        assert!(complaint(&scores, Emotion::Anger, &[]).is_none(), "no type stands out: a rant, not a complaint");
+        scores.complaint = typed;
         scores.is_complaint = 0.1;
         assert!(complaint(&scores, Emotion::Anger, &[]).is_none(), "the rule alone is not enough");
         scores.is_complaint = 0.5;

@@ -122,8 +122,7 @@ impl LinearModel {
         };
         let mut in_block = 0;
         for b in buckets {
-            let row = &self.weights[b as usize * self.stride..][..self.stride];
-            for (p, w) in partial.iter_mut().zip(row) {
+            for (p, w) in partial.iter_mut().zip(self.row(b)) {
                 *p += i32::from(*w);
             }
             in_block += 1;
@@ -146,11 +145,6 @@ impl LinearModel {
     #[inline]
     pub fn row(&self, bucket: u32) -> &[i16] {
         &self.weights[bucket as usize * self.stride..][..self.stride]
-    }
-
-    /// The dequantised weight of one bucket and column (for explanations).
-    pub fn weight(&self, bucket: u32, column: usize) -> f32 {
-        self.weights[bucket as usize * self.stride + column] as f32 * self.scale[column]
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -290,7 +284,7 @@ mod tests {
         let m = tiny();
         let back = LinearModel::from_bytes(&m.to_bytes()).expect("valid bytes");
         assert_eq!(back, m);
-        assert!((m.weight(3, 1) - (13.0 - 512.0) / 100.0).abs() < 1e-3);
+        assert!((f32::from(m.row(3)[1]) * m.scale[1] - (13.0 - 512.0) / 100.0).abs() < 1e-3);
         assert_eq!(m.head("binary").map(Head::columns), Some(1));
         assert_eq!(m.head("three").map(Head::columns), Some(3));
     }
